@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// facts are what the kept counts need to know of one message.
+type facts struct {
+	id, number, sender, template int64
+	sentAt, receivedAt           int64
+}
+
+// counts gathers the changes that visible messages make to the kept counts
+// (a number's and a sender's messages, formats, delays, numbers reached)
+// during one transaction, and writes them once at its end.
+type counts struct {
+	numbers       map[int64]*countDelta
+	senders       map[int64]*countDelta
+	templates     map[int64]*countDelta
+	senderNumbers map[[2]int64]*countDelta
+	delays        map[[2]int64]int64
+	removed       map[int64][]int64 // template -> ids of removed messages
+}
+
+type countDelta struct {
+	delta       int64
+	first, last int64 // received times
+	example     int64
+	sender      int64
+}
+
+func newCounts() *counts {
+	return &counts{
+		numbers:       map[int64]*countDelta{},
+		senders:       map[int64]*countDelta{},
+		templates:     map[int64]*countDelta{},
+		senderNumbers: map[[2]int64]*countDelta{},
+		delays:        map[[2]int64]int64{},
+		removed:       map[int64][]int64{},
+	}
+}
+
+func bump[K comparable](m map[K]*countDelta, k K, delta int64, at int64) *countDelta {
+	d := m[k]
+	if d == nil {
+		d = &countDelta{first: at, last: at}
+		m[k] = d
+	}
+	d.delta += delta
+	d.first = min(d.first, at)
+	d.last = max(d.last, at)
+	return d
+}
+
+func (c *counts) add(f facts, delta int64) {
+	bump(c.numbers, f.number, delta, f.receivedAt)
+	bump(c.senders, f.sender, delta, f.receivedAt)
+	bump(c.senderNumbers, [2]int64{f.sender, f.number}, delta, f.receivedAt)
+	if f.template != 0 {
+		d := bump(c.templates, f.template, delta, f.receivedAt)
+		d.sender = f.sender
+		if delta > 0 {
+			d.example = max(d.example, f.id)
+		} else {
+			c.removed[f.template] = append(c.removed[f.template], f.id)
+		}
+	}
+	if f.sentAt != 0 {
+		b := delayBucket(time.Duration(f.receivedAt-f.sentAt) * time.Millisecond)
+		c.delays[[2]int64{f.sender, b}] += delta
+	}
+}
+
+func (c *counts) flush(ctx context.Context, tx *sql.Tx) error {
+	exec := func(q string, args ...any) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	for id, d := range c.numbers {
+		if err := exec(`UPDATE numbers SET messages = max(messages + ?, 0), last_message_at = max(last_message_at, ?) WHERE id = ?`, d.delta, growing(d), id); err != nil {
+			return err
+		}
+	}
+	for id, d := range c.senders {
+		if d.delta > 0 {
+			if err := exec(`UPDATE senders SET messages = messages + ?, last_seen = max(last_seen, ?), first_seen = min(first_seen, ?) WHERE id = ?`, d.delta, d.last, d.first, id); err != nil {
+				return err
+			}
+		} else if err := exec(`UPDATE senders SET messages = max(messages + ?, 0) WHERE id = ?`, d.delta, id); err != nil {
+			return err
+		}
+	}
+	for id, d := range c.templates {
+		if err := exec(`UPDATE templates SET messages = max(messages + ?, 0), example_id = max(example_id, ?) WHERE id = ?`, d.delta, d.example, id); err != nil {
+			return err
+		}
+	}
+	for tmpl, ids := range c.removed {
+		// Point the format's example at another visible message.
+		for _, id := range ids {
+			if err := exec(`UPDATE templates SET example_id = coalesce((SELECT m.id FROM messages m
+				WHERE m.sender_id = templates.sender_id AND m.template_id = templates.id AND m.visible = 1 AND m.id != ?
+				ORDER BY m.received_at DESC, m.id DESC LIMIT 1), 0) WHERE id = ? AND example_id = ?`, id, tmpl, id); err != nil {
+				return err
+			}
+		}
+	}
+	for k, d := range c.senderNumbers {
+		if err := exec(`INSERT INTO sender_numbers (sender_id, number_id, messages, last_at) VALUES (?, ?, max(?, 0), ?)
+			ON CONFLICT (sender_id, number_id) DO UPDATE SET messages = max(messages + ?, 0), last_at = max(last_at, excluded.last_at)`,
+			k[0], k[1], d.delta, growing(d), d.delta); err != nil {
+			return err
+		}
+	}
+	if len(c.senderNumbers) > 0 {
+		for k, d := range c.senderNumbers {
+			if d.delta < 0 {
+				if err := exec(`DELETE FROM sender_numbers WHERE sender_id = ? AND number_id = ? AND messages = 0`, k[0], k[1]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for k, delta := range c.delays {
+		if err := exec(`INSERT INTO sender_delays (sender_id, bucket, messages) VALUES (?, ?, max(?, 0))
+			ON CONFLICT (sender_id, bucket) DO UPDATE SET messages = max(messages + ?, 0)`, k[0], k[1], delta, delta); err != nil {
+			return err
+		}
+	}
+	*c = *newCounts()
+	return nil
+}
+
+// growing is the newest time a delta brings, 0 when it only removes.
+func growing(d *countDelta) int64 {
+	if d.delta > 0 {
+		return d.last
+	}
+	return 0
+}
+
+// delayBucket maps a delivery delay to its histogram bucket: tenths of a
+// second below 100 s, then whole seconds up to a day.
+func delayBucket(d time.Duration) int64 {
+	if d < 0 {
+		d = 0
+	}
+	if d < 100*time.Second {
+		return int64(d / (100 * time.Millisecond))
+	}
+	sec := int64(d / time.Second)
+	if sec > 86400 {
+		sec = 86400
+	}
+	return 1000 + sec
+}
+
+// bucketSeconds is the delay a bucket stands for.
+func bucketSeconds(b int64) float64 {
+	if b < 1000 {
+		return float64(b) / 10
+	}
+	return float64(b - 1000)
+}
+
+// applyVisible adds (delta +1) or removes (delta -1) one stored message from
+// the kept counts and the search index. The caller sets its visible flag.
+func applyVisible(ctx context.Context, tx *sql.Tx, id int64, delta int64) error {
+	var f facts
+	var body string
+	err := tx.QueryRowContext(ctx, `SELECT id, number_id, sender_id, template_id, sent_at, received_at, body FROM messages WHERE id = ?`, id).
+		Scan(&f.id, &f.number, &f.sender, &f.template, &f.sentAt, &f.receivedAt, &body)
+	if err != nil {
+		return err
+	}
+	c := newCounts()
+	c.add(f, delta)
+	if err := c.flush(ctx, tx); err != nil {
+		return err
+	}
+	if body == "" {
+		return nil
+	}
+	if delta > 0 {
+		_, err = tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, body) VALUES (?, ?)`, id, body)
+	} else {
+		_, err = tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid = ?`, id)
+	}
+	return err
+}

@@ -1,0 +1,321 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"smsinbox/store/otp"
+	"smsinbox/store/phone"
+)
+
+// Limits on what one message may hold.
+const (
+	MaxBodyBytes   = 64 << 10
+	MaxSenderBytes = 256
+)
+
+// Ingest stores one message through the group committer: concurrent calls
+// share one transaction, and each returns once the transaction holding its
+// message is committed.
+func (s *Store) Ingest(ctx context.Context, in Inbound) (Result, error) {
+	return s.commit.submit(ctx, in)
+}
+
+// Insert stores one message in its own transaction.
+func (s *Store) Insert(ctx context.Context, in Inbound) (Result, error) {
+	res, err := s.InsertBatch(ctx, []Inbound{in})
+	if err != nil {
+		return Result{}, err
+	}
+	return res[0], res[0].Err
+}
+
+// InsertBatch stores messages in one transaction. A message that is refused
+// (a number that does not parse, an empty sender) gets its Err set and the
+// others are stored; the returned error is for the transaction as a whole.
+func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error) {
+	out := make([]Result, len(ins))
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, openError(s.path, err)
+	}
+	defer tx.Rollback()
+	w := newWriter(tx, s)
+	var last int64
+	for i, in := range ins {
+		r, err := w.insert(ctx, in)
+		if err != nil {
+			if KindOf(err) == KindInvalid {
+				out[i] = Result{Err: err}
+				continue
+			}
+			return nil, err
+		}
+		out[i] = r
+		if !r.Duplicate && r.ID > last {
+			last = r.ID
+		}
+	}
+	if err := w.finish(ctx); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, openError(s.path, err)
+	}
+	if last > 0 {
+		s.notify(last)
+	}
+	return out, nil
+}
+
+// writer holds the statements and caches of one write transaction.
+type writer struct {
+	tx        *sql.Tx
+	s         *Store
+	numbers   map[string]numberRow
+	senders   map[string]senderRow
+	templates map[templateKey]int64
+	stmts     map[string]*sql.Stmt
+	counts    *counts
+}
+
+type templateKey struct {
+	sender   int64
+	template string
+}
+
+type numberRow struct {
+	id      int64
+	e164    string
+	country string
+	status  string
+}
+
+type senderRow struct {
+	id      int64
+	blocked bool
+}
+
+func newWriter(tx *sql.Tx, s *Store) *writer {
+	return &writer{tx: tx, s: s, numbers: map[string]numberRow{}, senders: map[string]senderRow{},
+		templates: map[templateKey]int64{}, stmts: map[string]*sql.Stmt{}, counts: newCounts()}
+}
+
+// stmt prepares q once per transaction.
+func (w *writer) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := w.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[q] = st
+	return st, nil
+}
+
+// finish writes the counts gathered by the transaction's inserts.
+func (w *writer) finish(ctx context.Context) error {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+	return w.counts.flush(ctx, w.tx)
+}
+
+// clean makes text safe to store: valid UTF-8 and no NUL bytes.
+func clean(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	return s
+}
+
+func dedupeKey(in Inbound, e164, senderKey string) []byte {
+	h := sha256.New()
+	if in.SourceID != "" {
+		h.Write([]byte("id\x00" + in.Source + "\x00" + in.SourceID))
+	} else {
+		at := in.SentAt
+		if at.IsZero() {
+			at = in.ReceivedAt
+		}
+		h.Write([]byte("content\x00" + e164 + "\x00" + senderKey + "\x00" + in.Body + "\x00" + string(in.Binary) + "\x00" + at.UTC().Format(time.RFC3339Nano)))
+	}
+	return h.Sum(nil)
+}
+
+func (w *writer) number(ctx context.Context, raw string) (numberRow, error) {
+	if n, ok := w.numbers[raw]; ok {
+		return n, nil
+	}
+	e164, country, err := phone.ParseNumber(raw)
+	if err != nil {
+		return numberRow{}, &Error{Kind: KindInvalid, Message: err.Error()}
+	}
+	n, err := w.ensureNumber(ctx, e164, country)
+	if err != nil {
+		return numberRow{}, err
+	}
+	w.numbers[raw] = n
+	return n, nil
+}
+
+func (w *writer) ensureNumber(ctx context.Context, e164, country string) (numberRow, error) {
+	n := numberRow{e164: e164, country: country}
+	err := w.tx.QueryRowContext(ctx, `SELECT id, status FROM numbers WHERE e164 = ?`, e164).Scan(&n.id, &n.status)
+	if err == nil {
+		return n, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return n, err
+	}
+	n.status = StatusPending
+	if w.s.opts.AutoAddNumbers {
+		n.status = StatusActive
+	}
+	err = w.tx.QueryRowContext(ctx, `INSERT INTO numbers (e164, country, status, added_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		e164, country, n.status, ms(w.s.now())).Scan(&n.id)
+	return n, err
+}
+
+func (w *writer) sender(ctx context.Context, key, display string, at int64) (senderRow, error) {
+	if r, ok := w.senders[key]; ok {
+		return r, nil
+	}
+	var r senderRow
+	err := w.tx.QueryRowContext(ctx, `SELECT id, blocked FROM senders WHERE key = ?`, key).Scan(&r.id, &r.blocked)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = w.tx.QueryRowContext(ctx, `INSERT INTO senders (key, display, first_seen) VALUES (?, ?, ?) RETURNING id`, key, display, at).Scan(&r.id)
+	}
+	if err != nil {
+		return r, err
+	}
+	w.senders[key] = r
+	return r, nil
+}
+
+func (w *writer) insert(ctx context.Context, in Inbound) (Result, error) {
+	in.Body = clean(in.Body)
+	in.From = strings.TrimSpace(clean(in.From))
+	if len(in.Body) > MaxBodyBytes {
+		return Result{}, Errorf(KindInvalid, "the message body is longer than %d bytes", MaxBodyBytes)
+	}
+	if in.From == "" {
+		return Result{}, Errorf(KindInvalid, "the message has no sender")
+	}
+	if len(in.From) > MaxSenderBytes {
+		return Result{}, Errorf(KindInvalid, "the sender is longer than %d bytes", MaxSenderBytes)
+	}
+	if in.Body == "" && len(in.Binary) == 0 {
+		return Result{}, Errorf(KindInvalid, "the message has no text")
+	}
+	if strings.TrimSpace(in.To) == "" {
+		return Result{}, Errorf(KindInvalid, "the message has no receiving number")
+	}
+	if in.Source == "" {
+		in.Source = "import"
+	}
+	now := w.s.now()
+	if in.ReceivedAt.IsZero() {
+		in.ReceivedAt = now
+	}
+	if in.Parts <= 0 {
+		in.Parts = 1
+	}
+	num, err := w.number(ctx, in.To)
+	if err != nil {
+		return Result{}, err
+	}
+	key, display, _, err := phone.SenderKey(in.From, num.country)
+	if err != nil {
+		return Result{}, &Error{Kind: KindInvalid, Message: err.Error()}
+	}
+	dedupe := dedupeKey(in, num.e164, key)
+	received := ms(in.ReceivedAt)
+	snd, err := w.sender(ctx, key, display, received)
+	if err != nil {
+		return Result{}, err
+	}
+	shape := otp.Shape{}
+	var templateID int64
+	if len(in.Binary) == 0 {
+		shape = otp.Analyze(in.Body)
+		if templateID, err = w.template(ctx, snd.id, shape); err != nil {
+			return Result{}, err
+		}
+	}
+	hidden := snd.blocked
+	hiddenBy := ""
+	if hidden {
+		hiddenBy = "blocked sender"
+	}
+	pub := num.status != StatusPending
+	visible := pub && !hidden
+	ins, err := w.stmt(ctx, `INSERT INTO messages (number_id, sender_id, country, sender_raw, body, binary, sent_at, received_at, stored_at,
+			source, source_id, dedupe, code, template_id, parts, incomplete, hidden, hidden_by, visible)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id`)
+	if err != nil {
+		return Result{}, err
+	}
+	var id int64
+	err = ins.QueryRowContext(ctx, num.id, snd.id, num.country, in.From, in.Body, nullBytes(in.Binary), ms(in.SentAt), received, ms(now),
+		in.Source, in.SourceID, dedupe, shape.Code, templateID, in.Parts, in.Incomplete, hidden, hiddenBy, visible).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		var published bool
+		err = w.tx.QueryRowContext(ctx, `SELECT m.id, n.status != 'pending' FROM messages m JOIN numbers n ON n.id = m.number_id WHERE m.dedupe = ?`, dedupe).Scan(&id, &published)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{ID: id, Duplicate: true, Published: published}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if visible {
+		f := facts{id: id, number: num.id, sender: snd.id, template: templateID, sentAt: ms(in.SentAt), receivedAt: received}
+		w.counts.add(f, +1)
+		if in.Body != "" {
+			fts, err := w.stmt(ctx, `INSERT INTO messages_fts (rowid, body) VALUES (?, ?)`)
+			if err != nil {
+				return Result{}, err
+			}
+			if _, err := fts.ExecContext(ctx, id, in.Body); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	return Result{ID: id, Published: pub}, nil
+}
+
+func (w *writer) template(ctx context.Context, senderID int64, shape otp.Shape) (int64, error) {
+	k := templateKey{senderID, shape.Template}
+	if id, ok := w.templates[k]; ok {
+		return id, nil
+	}
+	st, err := w.stmt(ctx, `INSERT INTO templates (sender_id, template, code_length, alphabet, language) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (sender_id, template) DO UPDATE SET code_length = code_length RETURNING id`)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := st.QueryRowContext(ctx, senderID, shape.Template, shape.CodeLength, shape.Alphabet, shape.Language).Scan(&id); err != nil {
+		return 0, err
+	}
+	w.templates[k] = id
+	return id, nil
+}
+
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf16"
+)
+
+// GapMarker stands in the text of a multi-part message for each part that
+// never arrived.
+const GapMarker = "[…]"
+
+// maxParts bounds the parts a multi-part message may announce.
+const maxParts = 255
+
+// AddPart keeps one piece of a multi-part message. When it completes its
+// message, the whole message is stored in the same transaction and
+// complete is true. Parts are keyed by source, receiving number, sender,
+// reference, reference size and total; the service centre plays no part,
+// since one message's parts may come through different ones.
+func (s *Store) AddPart(ctx context.Context, p Part) (res Result, complete bool, err error) {
+	if p.Total < 1 || p.Total > maxParts || p.Seq < 1 || p.Seq > p.Total {
+		return Result{}, false, Errorf(KindInvalid, "part %d of %d is not a valid multi-part position", p.Seq, p.Total)
+	}
+	if p.Total == 1 {
+		in := p.Inbound
+		in.Body = partText(p)
+		in.Parts = 1
+		r, err := s.Insert(ctx, in)
+		return r, err == nil, err
+	}
+	if p.ReceivedAt.IsZero() {
+		p.ReceivedAt = s.now()
+	}
+	if p.Source == "" {
+		p.Source = "import"
+	}
+	var last int64
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		key := partGroup(p)
+		_, err := tx.ExecContext(ctx, `INSERT INTO parts (group_key, seq, total, to_number, sender_raw, source, source_id, text, ucs2, sent_at, received_at, first_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_key, seq) DO NOTHING`,
+			key, p.Seq, p.Total, p.To, clean(p.From), p.Source, p.SourceID, clean(p.Text), nullBytes(p.UCS2), ms(p.SentAt), ms(p.ReceivedAt), ms(s.now()))
+		if err != nil {
+			return err
+		}
+		var have int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM parts WHERE group_key = ?`, key).Scan(&have); err != nil {
+			return err
+		}
+		if have < p.Total {
+			return nil
+		}
+		r, err := s.assemble(ctx, tx, key, false)
+		if err != nil {
+			return err
+		}
+		res, complete = r, true
+		if !r.Duplicate {
+			last = r.ID
+		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, false, err
+	}
+	if last > 0 {
+		s.notify(last)
+	}
+	return res, complete, nil
+}
+
+func partGroup(p Part) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d\x00%d", p.Source, p.To, p.From, p.Ref, p.RefBits, p.Total)))
+	return hex.EncodeToString(h[:16])
+}
+
+func partText(p Part) string {
+	if len(p.UCS2) > 0 {
+		return decodeUCS2(p.UCS2)
+	}
+	return p.Text
+}
+
+// decodeUCS2 reads big-endian UTF-16; a lone surrogate becomes U+FFFD.
+func decodeUCS2(b []byte) string {
+	u := make([]uint16, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+	}
+	return string(utf16.Decode(u))
+}
+
+// assemble stores the message made of the parts of one group and deletes
+// them. Missing parts (when incomplete) become GapMarker.
+func (s *Store) assemble(ctx context.Context, tx *sql.Tx, key string, incomplete bool) (Result, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, total, to_number, sender_raw, source, source_id, text, ucs2, sent_at, received_at
+		FROM parts WHERE group_key = ? ORDER BY seq`, key)
+	if err != nil {
+		return Result{}, err
+	}
+	var in Inbound
+	var b strings.Builder
+	var pending []byte // UCS-2 bytes of consecutive parts, decoded together
+	flush := func() {
+		if len(pending) > 0 {
+			b.WriteString(decodeUCS2(pending))
+			pending = nil
+		}
+	}
+	var ids []string
+	next, total := 1, 0
+	var firstSent, lastRecv int64
+	for rows.Next() {
+		var seq int
+		var text string
+		var ucs2 []byte
+		var sent, recv int64
+		if err := rows.Scan(&seq, &total, &in.To, &in.From, &in.Source, new(string), &text, &ucs2, &sent, &recv); err != nil {
+			rows.Close()
+			return Result{}, err
+		}
+		for ; next < seq; next++ {
+			flush()
+			b.WriteString(GapMarker)
+		}
+		next = seq + 1
+		if len(ucs2) > 0 {
+			pending = append(pending, ucs2...)
+		} else {
+			flush()
+			b.WriteString(text)
+		}
+		if firstSent == 0 || (sent != 0 && sent < firstSent) {
+			firstSent = sent
+		}
+		if recv > lastRecv {
+			lastRecv = recv
+		}
+		ids = append(ids, fmt.Sprint(seq))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Result{}, err
+	}
+	flush()
+	for ; next <= total; next++ {
+		b.WriteString(GapMarker)
+	}
+	in.Body = b.String()
+	in.SentAt = fromMS(firstSent)
+	in.ReceivedAt = fromMS(lastRecv)
+	in.Parts = total
+	in.Incomplete = incomplete
+	// The whole message dedupes on its content: references are reused, so
+	// the group key cannot tell two messages apart.
+	in.SourceID = ""
+	if _, err := tx.ExecContext(ctx, `DELETE FROM parts WHERE group_key = ?`, key); err != nil {
+		return Result{}, err
+	}
+	w := newWriter(tx, s)
+	r, err := w.insert(ctx, in)
+	if err != nil {
+		return r, err
+	}
+	return r, w.finish(ctx)
+}
+
+// FlushParts publishes, with a gap marker for each missing part, every
+// multi-part message whose first part arrived more than olderThan ago.
+func (s *Store) FlushParts(ctx context.Context, olderThan time.Duration) (int, error) {
+	cutoff := ms(s.now().Add(-olderThan))
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT group_key FROM parts WHERE first_at <= ?`, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	done := 0
+	var last int64
+	for _, k := range keys {
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			r, err := s.assemble(ctx, tx, k, true)
+			if err != nil {
+				if KindOf(err) == KindInvalid {
+					// A group that can never make a message is dropped.
+					_, err = tx.ExecContext(ctx, `DELETE FROM parts WHERE group_key = ?`, k)
+				}
+				return err
+			}
+			if !r.Duplicate && r.ID > last {
+				last = r.ID
+			}
+			return nil
+		})
+		if err != nil {
+			return done, err
+		}
+		done++
+	}
+	if last > 0 {
+		s.notify(last)
+	}
+	return done, nil
+}
+
+// PendingParts is how many parts wait for the rest of their message.
+func (s *Store) PendingParts(ctx context.Context) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM parts`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,35 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+)
+
+// tx runs fn in a write transaction and commits it.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return openError(s.path, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return openError(s.path, err)
+	}
+	return nil
+}
+
+func audit(ctx context.Context, tx *sql.Tx, now time.Time, actor, action, target, reason string) error {
+	if actor == "" {
+		actor = "cli"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, reason) VALUES (?, ?, ?, ?, ?)`,
+		ms(now), actor, action, target, reason)
+	return err
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
