@@ -74,8 +74,22 @@ func (c *counts) add(f facts, delta int64) {
 }
 
 func (c *counts) flush(ctx context.Context, tx *sql.Tx) error {
+	stmts := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
 	exec := func(q string, args ...any) error {
-		_, err := tx.ExecContext(ctx, q, args...)
+		st, ok := stmts[q]
+		if !ok {
+			var err error
+			if st, err = tx.PrepareContext(ctx, q); err != nil {
+				return err
+			}
+			stmts[q] = st
+		}
+		_, err := st.ExecContext(ctx, args...)
 		return err
 	}
 	for id, d := range c.numbers {

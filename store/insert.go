@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -82,6 +83,10 @@ type writer struct {
 	templates map[templateKey]int64
 	stmts     map[string]*sql.Stmt
 	counts    *counts
+	// Visible messages with a text body stored by this transaction, whose
+	// ids are contiguous (one writer): they join the search index at the
+	// end in one statement, which is much cheaper than one each.
+	ftsFrom, ftsTo int64
 }
 
 type templateKey struct {
@@ -123,6 +128,13 @@ func (w *writer) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 func (w *writer) finish(ctx context.Context) error {
 	for _, st := range w.stmts {
 		st.Close()
+	}
+	if w.ftsTo > 0 {
+		if _, err := w.tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, body)
+			SELECT id, body FROM messages WHERE id BETWEEN ? AND ? AND visible = 1 AND body != ''`, w.ftsFrom, w.ftsTo); err != nil {
+			return err
+		}
+		w.ftsFrom, w.ftsTo = 0, 0
 	}
 	return w.counts.flush(ctx, w.tx)
 }
@@ -191,7 +203,11 @@ func (w *writer) sender(ctx context.Context, key, display string, at int64) (sen
 		return r, nil
 	}
 	var r senderRow
-	err := w.tx.QueryRowContext(ctx, `SELECT id, blocked FROM senders WHERE key = ?`, key).Scan(&r.id, &r.blocked)
+	sel, err := w.stmt(ctx, `SELECT id, blocked FROM senders WHERE key = ?`)
+	if err != nil {
+		return r, err
+	}
+	err = sel.QueryRowContext(ctx, key).Scan(&r.id, &r.blocked)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = w.tx.QueryRowContext(ctx, `INSERT INTO senders (key, display, first_seen) VALUES (?, ?, ?) RETURNING id`, key, display, at).Scan(&r.id)
 	}
@@ -234,7 +250,7 @@ func (w *writer) insert(ctx context.Context, in Inbound) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	key, display, _, err := phone.SenderKey(in.From, num.country)
+	key, display, err := w.s.keys.senderKey(in.From, num.country)
 	if err != nil {
 		return Result{}, &Error{Kind: KindInvalid, Message: err.Error()}
 	}
@@ -282,15 +298,10 @@ func (w *writer) insert(ctx context.Context, in Inbound) (Result, error) {
 	if visible {
 		f := facts{id: id, number: num.id, sender: snd.id, template: templateID, sentAt: ms(in.SentAt), receivedAt: received}
 		w.counts.add(f, +1)
-		if in.Body != "" {
-			fts, err := w.stmt(ctx, `INSERT INTO messages_fts (rowid, body) VALUES (?, ?)`)
-			if err != nil {
-				return Result{}, err
-			}
-			if _, err := fts.ExecContext(ctx, id, in.Body); err != nil {
-				return Result{}, err
-			}
+		if w.ftsFrom == 0 {
+			w.ftsFrom = id
 		}
+		w.ftsTo = id
 	}
 	return Result{ID: id, Published: pub}, nil
 }
@@ -318,4 +329,32 @@ func nullBytes(b []byte) any {
 		return nil
 	}
 	return b
+}
+
+// keyCache remembers sender keys: numeric senders take a phone number
+// parse each, and the same few senders send most messages.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[[2]string][2]string
+}
+
+func (c *keyCache) senderKey(raw, region string) (key, display string, err error) {
+	k := [2]string{raw, region}
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return v[0], v[1], nil
+	}
+	key, display, _, err = phone.SenderKey(raw, region)
+	if err != nil {
+		return "", "", err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 100000 {
+		c.m = map[[2]string][2]string{}
+	}
+	c.m[k] = [2]string{key, display}
+	c.mu.Unlock()
+	return key, display, nil
 }

@@ -50,6 +50,7 @@ type Store struct {
 	now    func() time.Time
 	opts   Options
 	commit *committer
+	keys   keyCache
 
 	mu       sync.Mutex
 	onCommit []func(lastID int64)
@@ -74,7 +75,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)",
+	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)",
 		opts.BusyTimeout.Milliseconds())
 	write, err := sql.Open("sqlite", "file:"+fileURI(path)+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
