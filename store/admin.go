@@ -58,7 +58,7 @@ func setPublished(ctx context.Context, tx *sql.Tx, numberID int64, on bool) erro
 	if on {
 		want = 1
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE number_id = ? AND hidden = 0 AND visible != ?`, numberID, want)
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE +number_id = ? AND hidden = 0 AND visible = ?`, numberID, 1-want)
 	if err != nil {
 		return err
 	}

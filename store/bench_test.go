@@ -110,9 +110,9 @@ func BenchmarkQueries(b *testing.B) {
 				_, err := st.Messages(ctx, store.Filter{NumberID: nums[i%len(nums)].ID})
 				return err
 			},
-			"sender": func(int) error { _, err := st.Messages(ctx, store.Filter{SenderKey: top[0].Key}); return err },
+			"sender":         func(int) error { _, err := st.Messages(ctx, store.Filter{SenderKey: top[0].Key}); return err },
 			"sender-profile": func(int) error { _, err := st.Profile(ctx, top[0].Key); return err },
-			"search": func(int) error { _, err := st.Search(ctx, "code", 0, 50); return err },
+			"search":         func(int) error { _, err := st.Search(ctx, "code", 0, 50); return err },
 		}
 		for _, name := range []string{"home", "number", "sender", "sender-profile", "search"} {
 			q := queries[name]

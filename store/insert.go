@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,7 @@ func (s *Store) Insert(ctx context.Context, in Inbound) (Result, error) {
 // others are stored; the returned error is for the transaction as a whole.
 func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error) {
 	out := make([]Result, len(ins))
+	preps := s.prepareAll(ins)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, openError(s.path, err)
@@ -48,8 +50,8 @@ func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error
 	defer tx.Rollback()
 	w := newWriter(tx, s)
 	var last int64
-	for i, in := range ins {
-		r, err := w.insert(ctx, in)
+	for i, p := range preps {
+		r, err := w.insertPrepared(ctx, p)
 		if err != nil {
 			if KindOf(err) == KindInvalid {
 				out[i] = Result{Err: err}
@@ -161,22 +163,18 @@ func dedupeKey(in Inbound, e164, senderKey string) []byte {
 		}
 		h.Write([]byte("content\x00" + e164 + "\x00" + senderKey + "\x00" + in.Body + "\x00" + string(in.Binary) + "\x00" + at.UTC().Format(time.RFC3339Nano)))
 	}
-	return h.Sum(nil)
+	return h.Sum(nil)[:16]
 }
 
-func (w *writer) number(ctx context.Context, raw string) (numberRow, error) {
-	if n, ok := w.numbers[raw]; ok {
+func (w *writer) number(ctx context.Context, e164, country string) (numberRow, error) {
+	if n, ok := w.numbers[e164]; ok {
 		return n, nil
-	}
-	e164, country, err := phone.ParseNumber(raw)
-	if err != nil {
-		return numberRow{}, &Error{Kind: KindInvalid, Message: err.Error()}
 	}
 	n, err := w.ensureNumber(ctx, e164, country)
 	if err != nil {
 		return numberRow{}, err
 	}
-	w.numbers[raw] = n
+	w.numbers[e164] = n
 	return n, nil
 }
 
@@ -209,7 +207,11 @@ func (w *writer) sender(ctx context.Context, key, display string, at int64) (sen
 	}
 	err = sel.QueryRowContext(ctx, key).Scan(&r.id, &r.blocked)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = w.tx.QueryRowContext(ctx, `INSERT INTO senders (key, display, first_seen) VALUES (?, ?, ?) RETURNING id`, key, display, at).Scan(&r.id)
+		var ins *sql.Stmt
+		if ins, err = w.stmt(ctx, `INSERT INTO senders (key, display, first_seen) VALUES (?, ?, ?) RETURNING id`); err != nil {
+			return r, err
+		}
+		err = ins.QueryRowContext(ctx, key, display, at).Scan(&r.id)
 	}
 	if err != nil {
 		return r, err
@@ -218,52 +220,111 @@ func (w *writer) sender(ctx context.Context, key, display string, at int64) (sen
 	return r, nil
 }
 
-func (w *writer) insert(ctx context.Context, in Inbound) (Result, error) {
+// prepared is an Inbound checked and analysed: everything about it that
+// needs no database, worked out before the write transaction begins.
+type prepared struct {
+	in      Inbound
+	e164    string
+	country string
+	key     string
+	display string
+	shape   otp.Shape
+	dedupe  []byte
+	err     error
+}
+
+// prepare checks and analyses one message. It is pure, so batches run it in
+// parallel outside the writer's transaction.
+func (s *Store) prepare(in Inbound) prepared {
 	in.Body = clean(in.Body)
 	in.From = strings.TrimSpace(clean(in.From))
+	fail := func(err error) prepared { return prepared{err: err} }
 	if len(in.Body) > MaxBodyBytes {
-		return Result{}, Errorf(KindInvalid, "the message body is longer than %d bytes", MaxBodyBytes)
+		return fail(Errorf(KindInvalid, "the message body is longer than %d bytes", MaxBodyBytes))
 	}
 	if in.From == "" {
-		return Result{}, Errorf(KindInvalid, "the message has no sender")
+		return fail(Errorf(KindInvalid, "the message has no sender"))
 	}
 	if len(in.From) > MaxSenderBytes {
-		return Result{}, Errorf(KindInvalid, "the sender is longer than %d bytes", MaxSenderBytes)
+		return fail(Errorf(KindInvalid, "the sender is longer than %d bytes", MaxSenderBytes))
 	}
 	if in.Body == "" && len(in.Binary) == 0 {
-		return Result{}, Errorf(KindInvalid, "the message has no text")
+		return fail(Errorf(KindInvalid, "the message has no text"))
 	}
 	if strings.TrimSpace(in.To) == "" {
-		return Result{}, Errorf(KindInvalid, "the message has no receiving number")
+		return fail(Errorf(KindInvalid, "the message has no receiving number"))
 	}
 	if in.Source == "" {
 		in.Source = "import"
 	}
-	now := w.s.now()
 	if in.ReceivedAt.IsZero() {
-		in.ReceivedAt = now
+		in.ReceivedAt = s.now()
 	}
 	if in.Parts <= 0 {
 		in.Parts = 1
 	}
-	num, err := w.number(ctx, in.To)
+	p := prepared{in: in}
+	var err error
+	if p.e164, p.country, err = s.parsed.number(in.To); err != nil {
+		return fail(&Error{Kind: KindInvalid, Message: err.Error()})
+	}
+	if p.key, p.display, err = s.parsed.senderKey(in.From, p.country); err != nil {
+		return fail(&Error{Kind: KindInvalid, Message: err.Error()})
+	}
+	if len(in.Binary) == 0 {
+		p.shape = otp.Analyze(in.Body)
+	}
+	p.dedupe = dedupeKey(in, p.e164, p.key)
+	return p
+}
+
+// prepareAll prepares a batch, in parallel when it is large.
+func (s *Store) prepareAll(ins []Inbound) []prepared {
+	out := make([]prepared, len(ins))
+	workers := runtime.GOMAXPROCS(0)
+	if len(ins) < 32 || workers < 2 {
+		for i, in := range ins {
+			out[i] = s.prepare(in)
+		}
+		return out
+	}
+	var wg sync.WaitGroup
+	chunk := (len(ins) + workers - 1) / workers
+	for lo := 0; lo < len(ins); lo += chunk {
+		hi := min(lo+chunk, len(ins))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				out[i] = s.prepare(ins[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (w *writer) insert(ctx context.Context, in Inbound) (Result, error) {
+	return w.insertPrepared(ctx, w.s.prepare(in))
+}
+
+func (w *writer) insertPrepared(ctx context.Context, p prepared) (Result, error) {
+	if p.err != nil {
+		return Result{}, p.err
+	}
+	in, shape, dedupe := p.in, p.shape, p.dedupe
+	now := w.s.now()
+	num, err := w.number(ctx, p.e164, p.country)
 	if err != nil {
 		return Result{}, err
 	}
-	key, display, err := w.s.keys.senderKey(in.From, num.country)
-	if err != nil {
-		return Result{}, &Error{Kind: KindInvalid, Message: err.Error()}
-	}
-	dedupe := dedupeKey(in, num.e164, key)
 	received := ms(in.ReceivedAt)
-	snd, err := w.sender(ctx, key, display, received)
+	snd, err := w.sender(ctx, p.key, p.display, received)
 	if err != nil {
 		return Result{}, err
 	}
-	shape := otp.Shape{}
 	var templateID int64
 	if len(in.Binary) == 0 {
-		shape = otp.Analyze(in.Body)
 		if templateID, err = w.template(ctx, snd.id, shape); err != nil {
 			return Result{}, err
 		}
@@ -331,14 +392,39 @@ func nullBytes(b []byte) any {
 	return b
 }
 
-// keyCache remembers sender keys: numeric senders take a phone number
+// number parses a receiving number, remembering the answer.
+func (c *parseCache) number(raw string) (e164, country string, err error) {
+	k := [2]string{raw, "\x00number"}
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return v[0], v[1], nil
+	}
+	if e164, country, err = phone.ParseNumber(raw); err != nil {
+		return "", "", err
+	}
+	c.put(k, e164, country)
+	return e164, country, nil
+}
+
+func (c *parseCache) put(k [2]string, a, b string) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 100000 {
+		c.m = map[[2]string][2]string{}
+	}
+	c.m[k] = [2]string{a, b}
+	c.mu.Unlock()
+}
+
+// parseCache remembers parsed numbers and sender keys: numeric senders take a phone number
 // parse each, and the same few senders send most messages.
-type keyCache struct {
+type parseCache struct {
 	mu sync.Mutex
 	m  map[[2]string][2]string
 }
 
-func (c *keyCache) senderKey(raw, region string) (key, display string, err error) {
+func (c *parseCache) senderKey(raw, region string) (key, display string, err error) {
 	k := [2]string{raw, region}
 	c.mu.Lock()
 	v, ok := c.m[k]
@@ -350,11 +436,6 @@ func (c *keyCache) senderKey(raw, region string) (key, display string, err error
 	if err != nil {
 		return "", "", err
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) > 100000 {
-		c.m = map[[2]string][2]string{}
-	}
-	c.m[k] = [2]string{key, display}
-	c.mu.Unlock()
+	c.put(k, key, display)
 	return key, display, nil
 }

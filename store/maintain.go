@@ -16,7 +16,11 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time, batch int) (int, er
 	}
 	n := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, visible FROM messages WHERE received_at < ? ORDER BY received_at, id LIMIT ?`, ms(cutoff), batch)
+		rows, err := tx.QueryContext(ctx, `SELECT id, visible FROM (
+				SELECT id, visible, received_at FROM (SELECT id, visible, received_at FROM messages WHERE visible = 1 AND received_at < ? ORDER BY received_at, id LIMIT ?)
+				UNION ALL
+				SELECT id, visible, received_at FROM (SELECT id, visible, received_at FROM messages WHERE visible = 0 AND received_at < ? ORDER BY received_at, id LIMIT ?)
+			) ORDER BY received_at, id LIMIT ?`, ms(cutoff), batch, ms(cutoff), batch, batch)
 		if err != nil {
 			return err
 		}

@@ -46,7 +46,9 @@ func TestQueryPlans(t *testing.T) {
 	checkPlan(t, st, "senders recent", `SELECT `+senderColumns+` FROM senders WHERE messages > 0 AND (last_seen, id) < (?, ?) ORDER BY last_seen DESC, id DESC LIMIT 50`, []any{1, 1})
 	checkPlan(t, st, "search", `SELECT f.rowid FROM messages_fts f WHERE messages_fts MATCH ? ORDER BY f.rowid DESC LIMIT 50`, []any{`"code"`})
 	checkPlan(t, st, "new messages", `SELECT `+messageColumns+messageJoins+` WHERE m.id > ? AND m.visible = 1 ORDER BY m.id LIMIT 10`, []any{1})
-	checkPlan(t, st, "purge", `SELECT id, visible FROM messages WHERE received_at < ? ORDER BY received_at, id LIMIT 10`, []any{1})
+	checkPlan(t, st, "purge visible", `SELECT id FROM messages WHERE visible = 1 AND received_at < ? ORDER BY received_at, id LIMIT 10`, []any{1})
+	checkPlan(t, st, "purge invisible", `SELECT id FROM messages WHERE visible = 0 AND received_at < ? ORDER BY received_at, id LIMIT 10`, []any{1})
+	checkPlan(t, st, "publish", `SELECT id FROM messages WHERE +number_id = ? AND hidden = 0 AND visible = 0`, []any{1})
 }
 
 func checkPlan(t *testing.T, st *Store, name, q string, args []any) {

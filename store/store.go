@@ -50,7 +50,7 @@ type Store struct {
 	now    func() time.Time
 	opts   Options
 	commit *committer
-	keys   keyCache
+	parsed parseCache
 
 	mu       sync.Mutex
 	onCommit []func(lastID int64)

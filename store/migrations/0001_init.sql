@@ -54,8 +54,9 @@ CREATE INDEX messages_latest ON messages (received_at DESC, id DESC) WHERE visib
 CREATE INDEX messages_number ON messages (number_id, received_at DESC, id DESC) WHERE visible = 1;
 CREATE INDEX messages_sender ON messages (sender_id, received_at DESC, id DESC) WHERE visible = 1;
 CREATE INDEX messages_country ON messages (country, received_at DESC, id DESC) WHERE visible = 1;
-CREATE INDEX messages_number_all ON messages (number_id, id);
-CREATE INDEX messages_age ON messages (received_at, id);
+-- Messages that are not visible (unpublished numbers, hidden ones) are few:
+-- publishing a number and purging old ones find them here.
+CREATE INDEX messages_invisible ON messages (received_at, id) WHERE visible = 0;
 
 -- Per-sender message formats, kept with every insert and hide.
 CREATE TABLE templates (
