@@ -1,0 +1,107 @@
+// Package static holds the site's stylesheet, script and icon, embedded in
+// the binary and served under content-hashed names so that browsers may
+// keep them for a year.
+package static
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+)
+
+//go:embed files
+var files embed.FS
+
+// Asset is one embedded file.
+type Asset struct {
+	Name   string // "app.css"
+	Hashed string // "app.3f2a1b4c.css"
+	Type   string // Content-Type
+	Body   []byte
+	ETag   string // strong validator from the content hash
+}
+
+var (
+	byName   = map[string]*Asset{}
+	byHashed = map[string]*Asset{}
+)
+
+func init() {
+	entries, err := fs.ReadDir(files, "files")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		body, err := files.ReadFile("files/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		sum := sha256.Sum256(body)
+		h := hex.EncodeToString(sum[:])[:10]
+		ext := path.Ext(e.Name())
+		a := &Asset{
+			Name:   e.Name(),
+			Hashed: strings.TrimSuffix(e.Name(), ext) + "." + h + ext,
+			Type:   contentType(ext),
+			Body:   body,
+			ETag:   `"` + h + `"`,
+		}
+		byName[a.Name] = a
+		byHashed[a.Hashed] = a
+	}
+}
+
+func contentType(ext string) string {
+	switch ext {
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
+	}
+	if t := mime.TypeByExtension(ext); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// Prefix is the URL path under which assets are served.
+const Prefix = "/static/"
+
+// URL is the content-hashed URL of the asset name ("app.css" gives
+// "/static/app.3f2a1b4c5d.css"); an unknown name gives its plain URL.
+func URL(name string) string {
+	if a, ok := byName[name]; ok {
+		return Prefix + a.Hashed
+	}
+	return Prefix + name
+}
+
+// Lookup finds an asset by the file name in its URL. Exact reports whether
+// the name carried the current content hash; an outdated hash (a page
+// cached across a deploy) still finds the current asset by its base name.
+func Lookup(file string) (a *Asset, exact bool) {
+	if a, ok := byHashed[file]; ok {
+		return a, true
+	}
+	if a, ok := byName[file]; ok {
+		return a, false
+	}
+	// "app.0123456789.css" with an old hash: drop the middle part.
+	ext := path.Ext(file)
+	base := strings.TrimSuffix(file, ext)
+	if i := strings.LastIndexByte(base, '.'); i > 0 {
+		if a, ok := byName[base[:i]+ext]; ok {
+			return a, false
+		}
+	}
+	return nil, false
+}
+
+// Get returns the asset with the plain name, or nil.
+func Get(name string) *Asset { return byName[name] }
