@@ -147,6 +147,11 @@ func numericSender(digits string, intl bool, region string) (key, display string
 	}
 	switch {
 	case len(digits) <= maxShortcode:
+		// A short code keeps the "+" it came with, as the operator's own
+		// listings show it ("+9009"); its key is the digits either way.
+		if intl {
+			return digits, "+" + digits, KindShortcode
+		}
 		return digits, digits, KindShortcode
 	case intl:
 		return digits, "+" + digits, KindInternational

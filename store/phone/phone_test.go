@@ -77,7 +77,7 @@ func TestSenderKey(t *testing.T) {
 		kind        SenderKind
 	}{
 		// Numeric senders.
-		{"+9009", "GB", "9009", "9009", KindShortcode},
+		{"+9009", "GB", "9009", "+9009", KindShortcode},
 		{"9009", "GB", "9009", "9009", KindShortcode},
 		{"9009", "", "9009", "9009", KindShortcode},
 		{"32665", "US", "32665", "32665", KindShortcode},
