@@ -28,6 +28,7 @@ check:
 	$(GO) vet ./...
 
 test: check
+	@test -n "$$SMSINBOX_TEST_POSTGRES" || echo "SMSINBOX_TEST_POSTGRES is not set: skipping the PostgreSQL store runs (.ci/postgres.sh starts a server)"
 	CGO_ENABLED=1 $(GO) test -race -timeout 8m ./...
 
 fmt:

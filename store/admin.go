@@ -35,7 +35,7 @@ func (s *Store) AddNumber(ctx context.Context, actor, raw, label string) (Number
 				}
 			}
 			if status == StatusPending {
-				if err := setPublished(ctx, tx, id, true); err != nil {
+				if err := s.setPublished(ctx, tx, id, true); err != nil {
 					return err
 				}
 			}
@@ -53,12 +53,12 @@ func (s *Store) AddNumber(ctx context.Context, actor, raw, label string) (Number
 
 // setPublished makes every message of a number that is not hidden visible
 // (or invisible), keeping the counts right.
-func setPublished(ctx context.Context, tx *sql.Tx, numberID int64, on bool) error {
+func (s *Store) setPublished(ctx context.Context, tx *sql.Tx, numberID int64, on bool) error {
 	want := 0
 	if on {
 		want = 1
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE +number_id = ? AND hidden = 0 AND visible = ?`, numberID, 1-want)
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE `+s.d.noIndex("number_id")+` = ? AND hidden = 0 AND visible = ?`, numberID, 1-want)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func setPublished(ctx context.Context, tx *sql.Tx, numberID int64, on bool) erro
 		if _, err := tx.ExecContext(ctx, `UPDATE messages SET visible = ? WHERE id = ?`, want, id); err != nil {
 			return err
 		}
-		if err := applyVisible(ctx, tx, id, delta); err != nil {
+		if err := s.applyVisible(ctx, tx, id, delta); err != nil {
 			return err
 		}
 	}
@@ -149,7 +149,7 @@ func (s *Store) HideMessage(ctx context.Context, actor string, id int64, reason 
 			return nil
 		}
 		if visible {
-			if err := applyVisible(ctx, tx, id, -1); err != nil {
+			if err := s.applyVisible(ctx, tx, id, -1); err != nil {
 				return err
 			}
 		}

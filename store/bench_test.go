@@ -2,12 +2,16 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +50,61 @@ func benchDB(b *testing.B, messages int) *store.Store {
 	return st
 }
 
+// benchPostgres returns the PostgreSQL copy of the SQLite benchmark
+// database of that size, in a schema of the SMSINBOX_TEST_POSTGRES
+// database kept between runs, copied with Migrate when missing; nil
+// without SMSINBOX_TEST_POSTGRES.
+func benchPostgres(b *testing.B, messages int) *store.Store {
+	b.Helper()
+	base := os.Getenv(postgresEnv)
+	if base == "" {
+		return nil
+	}
+	key := fmt.Sprintf("postgres-%d", messages)
+	if v, ok := benchDBs.Load(key); ok {
+		return v.(*store.Store)
+	}
+	ctx := context.Background()
+	schema := fmt.Sprintf("bench_%d", messages)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE SCHEMA IF NOT EXISTS ` + schema); err != nil {
+		b.Fatal(err)
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	st, err := store.Open(ctx, base+sep+"search_path="+schema, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := benchDB(b, messages)
+	start := time.Now()
+	if err := store.Migrate(ctx, src, st, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := admin.Exec(`ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("PostgreSQL copy of %d messages ready in %v", messages, time.Since(start).Round(time.Millisecond))
+	benchDBs.Store(key, st)
+	return st
+}
+
+// benchBackends are the stores to measure: SQLite always, PostgreSQL
+// with SMSINBOX_TEST_POSTGRES.
+func benchBackends(b *testing.B) []backend {
+	if os.Getenv(postgresEnv) == "" {
+		b.Log(postgresEnv + " is not set: PostgreSQL is not measured")
+		return backends[:1]
+	}
+	return backends
+}
+
 func benchSizes() []int {
 	big := 1000000
 	if v, err := strconv.Atoi(os.Getenv("SMSINBOX_BENCH_MESSAGES")); err == nil && v > 0 {
@@ -60,29 +119,66 @@ func benchSizes() []int {
 // BenchmarkInsert measures stored messages per second, one per transaction
 // and in batches of 500.
 func BenchmarkInsert(b *testing.B) {
-	for _, batch := range []int{1, 500} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+	for _, be := range benchBackends(b) {
+		for _, batch := range []int{1, 500} {
+			b.Run(fmt.Sprintf("%s/batch=%d", be.name, batch), func(b *testing.B) {
+				benchInsert(b, be, batch)
+			})
+		}
+	}
+}
+
+func benchInsert(b *testing.B, be backend, batch int) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, be.dsn(b), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	st.AddNumber(ctx, "bench", "+447400123456", "")
+	n := 0
+	start := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ins := make([]store.Inbound, batch)
+		for j := range ins {
+			n++
+			ins[j] = store.Inbound{To: "+447400123456", From: fmt.Sprintf("Sender%d", n%500), Body: fmt.Sprintf("Your code is %06d. Do not share it.", n), Source: "bench", SourceID: strconv.Itoa(n)}
+		}
+		if _, err := st.InsertBatch(ctx, ins); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "msgs/s")
+}
+
+// BenchmarkIngest measures stored messages per second through the group
+// committer with 64 concurrent callers, as webhooks and modems call it.
+func BenchmarkIngest(b *testing.B) {
+	for _, be := range benchBackends(b) {
+		b.Run(be.name, func(b *testing.B) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, filepath.Join(b.TempDir(), "insert.db"), store.Options{})
+			st, err := store.Open(ctx, be.dsn(b), store.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer st.Close()
 			st.AddNumber(ctx, "bench", "+447400123456", "")
-			n := 0
+			var seq atomic.Int64
+			b.SetParallelism(64 / max(1, runtime.GOMAXPROCS(0)))
 			start := time.Now()
 			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				ins := make([]store.Inbound, batch)
-				for j := range ins {
-					n++
-					ins[j] = store.Inbound{To: "+447400123456", From: fmt.Sprintf("Sender%d", n%500), Body: fmt.Sprintf("Your code is %06d. Do not share it.", n), Source: "bench", SourceID: strconv.Itoa(n)}
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					n := seq.Add(1)
+					in := store.Inbound{To: "+447400123456", From: fmt.Sprintf("Sender%d", n%500), Body: fmt.Sprintf("Your code is %06d. Do not share it.", n), Source: "bench", SourceID: strconv.FormatInt(n, 10)}
+					if _, err := st.Ingest(ctx, in); err != nil {
+						b.Error(err)
+						return
+					}
 				}
-				if _, err := st.InsertBatch(ctx, ins); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "msgs/s")
+			})
+			b.ReportMetric(float64(seq.Load())/time.Since(start).Seconds(), "msgs/s")
 		})
 	}
 }
@@ -94,53 +190,67 @@ func BenchmarkQueries(b *testing.B) {
 	ctx := context.Background()
 	sizes := benchSizes()
 	p50 := map[string]map[int]time.Duration{}
+	pgP50 := map[string]map[int]time.Duration{}
 	for _, size := range sizes {
-		st := benchDB(b, size)
-		nums, err := st.Numbers(ctx, store.NumberFilter{})
-		if err != nil || len(nums) == 0 {
-			b.Fatal("no numbers", err)
-		}
-		top, err := st.Senders(ctx, store.SenderFilter{Sort: "messages", Limit: 1})
-		if err != nil || len(top) == 0 {
-			b.Fatal("no senders", err)
-		}
-		queries := map[string]func(i int) error{
-			"home": func(int) error { _, err := st.Messages(ctx, store.Filter{}); return err },
-			"number": func(i int) error {
-				_, err := st.Messages(ctx, store.Filter{NumberID: nums[i%len(nums)].ID})
-				return err
-			},
-			"sender":         func(int) error { _, err := st.Messages(ctx, store.Filter{SenderKey: top[0].Key}); return err },
-			"sender-profile": func(int) error { _, err := st.Profile(ctx, top[0].Key); return err },
-			"search":         func(int) error { _, err := st.Search(ctx, "code", 0, 50); return err },
-		}
-		for _, name := range []string{"home", "number", "sender", "sender-profile", "search"} {
-			q := queries[name]
-			b.Run(fmt.Sprintf("%s/messages=%d", name, size), func(b *testing.B) {
-				lat := make([]time.Duration, 0, b.N)
-				for i := 0; i < b.N; i++ {
-					t := time.Now()
-					if err := q(i); err != nil {
-						b.Fatal(err)
-					}
-					lat = append(lat, time.Since(t))
-				}
-				slices.Sort(lat)
-				b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-				if p50[name] == nil {
-					p50[name] = map[int]time.Duration{}
-				}
-				p50[name][size] = lat[len(lat)/2]
-			})
+		benchQueries(b, ctx, "", benchDB(b, size), size, p50)
+		if pg := benchPostgres(b, size); pg != nil {
+			benchQueries(b, ctx, "postgres/", pg, size, pgP50)
 		}
 	}
 	if len(sizes) == 2 {
 		for name, bySize := range p50 {
 			small, big := bySize[sizes[0]], bySize[sizes[1]]
 			if small > 0 {
-				b.Logf("%-15s p50 at %d: %v, at %d: %v, ratio %.2f", name, sizes[0], small, sizes[1], big, float64(big)/float64(small))
+				fmt.Printf("%-15s p50 at %d: %v, at %d: %v, ratio %.2f\n", name, sizes[0], small, sizes[1], big, float64(big)/float64(small))
 			}
 		}
+	}
+	for name, bySize := range pgP50 {
+		for _, size := range sizes {
+			if lite := p50[name][size]; lite > 0 {
+				fmt.Printf("%-15s p50 at %d messages: SQLite %v, PostgreSQL %v, ratio %.2f\n", name, size, lite, bySize[size], float64(bySize[size])/float64(lite))
+			}
+		}
+	}
+}
+
+func benchQueries(b *testing.B, ctx context.Context, prefix string, st *store.Store, size int, p50 map[string]map[int]time.Duration) {
+	nums, err := st.Numbers(ctx, store.NumberFilter{})
+	if err != nil || len(nums) == 0 {
+		b.Fatal("no numbers", err)
+	}
+	top, err := st.Senders(ctx, store.SenderFilter{Sort: "messages", Limit: 1})
+	if err != nil || len(top) == 0 {
+		b.Fatal("no senders", err)
+	}
+	queries := map[string]func(i int) error{
+		"home": func(int) error { _, err := st.Messages(ctx, store.Filter{}); return err },
+		"number": func(i int) error {
+			_, err := st.Messages(ctx, store.Filter{NumberID: nums[i%len(nums)].ID})
+			return err
+		},
+		"sender":         func(int) error { _, err := st.Messages(ctx, store.Filter{SenderKey: top[0].Key}); return err },
+		"sender-profile": func(int) error { _, err := st.Profile(ctx, top[0].Key); return err },
+		"search":         func(int) error { _, err := st.Search(ctx, "code", 0, 50); return err },
+	}
+	for _, name := range []string{"home", "number", "sender", "sender-profile", "search"} {
+		q := queries[name]
+		b.Run(fmt.Sprintf("%s%s/messages=%d", prefix, name, size), func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				t := time.Now()
+				if err := q(i); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t))
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+			if p50[name] == nil {
+				p50[name] = map[int]time.Duration{}
+			}
+			p50[name][size] = lat[len(lat)/2]
+		})
 	}
 }

@@ -73,7 +73,8 @@ func (c *counts) add(f facts, delta int64) {
 	}
 }
 
-func (c *counts) flush(ctx context.Context, tx *sql.Tx) error {
+func (c *counts) flush(ctx context.Context, tx *sql.Tx, d dialect) error {
+	mx, mn := d.greatest(), d.least()
 	stmts := map[string]*sql.Stmt{}
 	defer func() {
 		for _, st := range stmts {
@@ -93,21 +94,21 @@ func (c *counts) flush(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for id, d := range c.numbers {
-		if err := exec(`UPDATE numbers SET messages = max(messages + ?, 0), last_message_at = max(last_message_at, ?) WHERE id = ?`, d.delta, growing(d), id); err != nil {
+		if err := exec(`UPDATE numbers SET messages = `+mx+`(messages + ?, 0), last_message_at = `+mx+`(last_message_at, ?) WHERE id = ?`, d.delta, growing(d), id); err != nil {
 			return err
 		}
 	}
 	for id, d := range c.senders {
 		if d.delta > 0 {
-			if err := exec(`UPDATE senders SET messages = messages + ?, last_seen = max(last_seen, ?), first_seen = min(first_seen, ?) WHERE id = ?`, d.delta, d.last, d.first, id); err != nil {
+			if err := exec(`UPDATE senders SET messages = messages + ?, last_seen = `+mx+`(last_seen, ?), first_seen = `+mn+`(first_seen, ?) WHERE id = ?`, d.delta, d.last, d.first, id); err != nil {
 				return err
 			}
-		} else if err := exec(`UPDATE senders SET messages = max(messages + ?, 0) WHERE id = ?`, d.delta, id); err != nil {
+		} else if err := exec(`UPDATE senders SET messages = `+mx+`(messages + ?, 0) WHERE id = ?`, d.delta, id); err != nil {
 			return err
 		}
 	}
 	for id, d := range c.templates {
-		if err := exec(`UPDATE templates SET messages = max(messages + ?, 0), example_id = max(example_id, ?) WHERE id = ?`, d.delta, d.example, id); err != nil {
+		if err := exec(`UPDATE templates SET messages = `+mx+`(messages + ?, 0), example_id = `+mx+`(example_id, ?) WHERE id = ?`, d.delta, d.example, id); err != nil {
 			return err
 		}
 	}
@@ -122,8 +123,8 @@ func (c *counts) flush(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	for k, d := range c.senderNumbers {
-		if err := exec(`INSERT INTO sender_numbers (sender_id, number_id, messages, last_at) VALUES (?, ?, max(?, 0), ?)
-			ON CONFLICT (sender_id, number_id) DO UPDATE SET messages = max(messages + ?, 0), last_at = max(last_at, excluded.last_at)`,
+		if err := exec(`INSERT INTO sender_numbers (sender_id, number_id, messages, last_at) VALUES (?, ?, `+mx+`(?, 0), ?)
+			ON CONFLICT (sender_id, number_id) DO UPDATE SET messages = `+mx+`(sender_numbers.messages + ?, 0), last_at = `+mx+`(sender_numbers.last_at, excluded.last_at)`,
 			k[0], k[1], d.delta, growing(d), d.delta); err != nil {
 			return err
 		}
@@ -138,8 +139,8 @@ func (c *counts) flush(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	for k, delta := range c.delays {
-		if err := exec(`INSERT INTO sender_delays (sender_id, bucket, messages) VALUES (?, ?, max(?, 0))
-			ON CONFLICT (sender_id, bucket) DO UPDATE SET messages = max(messages + ?, 0)`, k[0], k[1], delta, delta); err != nil {
+		if err := exec(`INSERT INTO sender_delays (sender_id, bucket, messages) VALUES (?, ?, `+mx+`(?, 0))
+			ON CONFLICT (sender_id, bucket) DO UPDATE SET messages = `+mx+`(sender_delays.messages + ?, 0)`, k[0], k[1], delta, delta); err != nil {
 			return err
 		}
 	}
@@ -181,7 +182,7 @@ func bucketSeconds(b int64) float64 {
 
 // applyVisible adds (delta +1) or removes (delta -1) one stored message from
 // the kept counts and the search index. The caller sets its visible flag.
-func applyVisible(ctx context.Context, tx *sql.Tx, id int64, delta int64) error {
+func (s *Store) applyVisible(ctx context.Context, tx *sql.Tx, id int64, delta int64) error {
 	var f facts
 	var body string
 	err := tx.QueryRowContext(ctx, `SELECT id, number_id, sender_id, template_id, sent_at, received_at, body FROM messages WHERE id = ?`, id).
@@ -191,15 +192,20 @@ func applyVisible(ctx context.Context, tx *sql.Tx, id int64, delta int64) error 
 	}
 	c := newCounts()
 	c.add(f, delta)
-	if err := c.flush(ctx, tx); err != nil {
+	if err := c.flush(ctx, tx, s.d); err != nil {
 		return err
 	}
 	if body == "" {
 		return nil
 	}
-	if delta > 0 {
+	switch {
+	case s.d == postgresDialect && delta > 0:
+		_, err = tx.ExecContext(ctx, `INSERT INTO messages_fts (id, doc) VALUES (?, to_tsvector('simple', ?)) ON CONFLICT (id) DO NOTHING`, id, searchText(body))
+	case s.d == postgresDialect:
+		_, err = tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE id = ?`, id)
+	case delta > 0:
 		_, err = tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, body) VALUES (?, ?)`, id, body)
-	} else {
+	default:
 		_, err = tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid = ?`, id)
 	}
 	return err

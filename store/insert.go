@@ -43,9 +43,9 @@ func (s *Store) Insert(ctx context.Context, in Inbound) (Result, error) {
 func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error) {
 	out := make([]Result, len(ins))
 	preps := s.prepareAll(ins)
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, openError(s.path, err)
+		return nil, err
 	}
 	defer tx.Rollback()
 	w := newWriter(tx, s)
@@ -65,6 +65,9 @@ func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error
 		}
 	}
 	if err := w.finish(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.announce(ctx, tx, last); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -89,6 +92,9 @@ type writer struct {
 	// ids are contiguous (one writer): they join the search index at the
 	// end in one statement, which is much cheaper than one each.
 	ftsFrom, ftsTo int64
+	// On PostgreSQL, the same messages with their folded text.
+	ftsIDs  []int64
+	ftsDocs []string
 }
 
 type templateKey struct {
@@ -131,6 +137,14 @@ func (w *writer) finish(ctx context.Context) error {
 	for _, st := range w.stmts {
 		st.Close()
 	}
+	if len(w.ftsIDs) > 0 {
+		if _, err := w.tx.ExecContext(ctx, `INSERT INTO messages_fts (id, doc)
+			SELECT u.id, to_tsvector('simple', u.doc) FROM unnest(CAST(? AS bigint[]), CAST(? AS text[])) AS u (id, doc)
+			ON CONFLICT (id) DO NOTHING`, w.ftsIDs, w.ftsDocs); err != nil {
+			return err
+		}
+		w.ftsIDs, w.ftsDocs = nil, nil
+	}
 	if w.ftsTo > 0 {
 		if _, err := w.tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, body)
 			SELECT id, body FROM messages WHERE id BETWEEN ? AND ? AND visible = 1 AND body != ''`, w.ftsFrom, w.ftsTo); err != nil {
@@ -138,7 +152,7 @@ func (w *writer) finish(ctx context.Context) error {
 		}
 		w.ftsFrom, w.ftsTo = 0, 0
 	}
-	return w.counts.flush(ctx, w.tx)
+	return w.counts.flush(ctx, w.tx, w.s.d)
 }
 
 // clean makes text safe to store: valid UTF-8 and no NUL bytes.
@@ -336,7 +350,7 @@ func (w *writer) insertPrepared(ctx context.Context, p prepared) (Result, error)
 	}
 	pub := num.status != StatusPending
 	visible := pub && !hidden
-	ins, err := w.stmt(ctx, `INSERT INTO messages (number_id, sender_id, country, sender_raw, body, binary, sent_at, received_at, stored_at,
+	ins, err := w.stmt(ctx, `INSERT INTO messages (number_id, sender_id, country, sender_raw, body, "binary", sent_at, received_at, stored_at,
 			source, source_id, dedupe, code, template_id, parts, incomplete, hidden, hidden_by, visible)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id`)
 	if err != nil {
@@ -359,10 +373,17 @@ func (w *writer) insertPrepared(ctx context.Context, p prepared) (Result, error)
 	if visible {
 		f := facts{id: id, number: num.id, sender: snd.id, template: templateID, sentAt: ms(in.SentAt), receivedAt: received}
 		w.counts.add(f, +1)
-		if w.ftsFrom == 0 {
-			w.ftsFrom = id
+		switch {
+		case in.Body == "":
+		case w.s.d == postgresDialect:
+			w.ftsIDs = append(w.ftsIDs, id)
+			w.ftsDocs = append(w.ftsDocs, searchText(in.Body))
+		default:
+			if w.ftsFrom == 0 {
+				w.ftsFrom = id
+			}
+			w.ftsTo = id
 		}
-		w.ftsTo = id
 	}
 	return Result{ID: id, Published: pub}, nil
 }
@@ -373,7 +394,7 @@ func (w *writer) template(ctx context.Context, senderID int64, shape otp.Shape) 
 		return id, nil
 	}
 	st, err := w.stmt(ctx, `INSERT INTO templates (sender_id, template, code_length, alphabet, language) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (sender_id, template) DO UPDATE SET code_length = code_length RETURNING id`)
+		ON CONFLICT (sender_id, template) DO UPDATE SET code_length = templates.code_length RETURNING id`)
 	if err != nil {
 		return 0, err
 	}

@@ -17,10 +17,10 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time, batch int) (int, er
 	n := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, visible FROM (
-				SELECT id, visible, received_at FROM (SELECT id, visible, received_at FROM messages WHERE visible = 1 AND received_at < ? ORDER BY received_at, id LIMIT ?)
+				SELECT id, visible, received_at FROM (SELECT id, visible, received_at FROM messages WHERE visible = 1 AND received_at < ? ORDER BY received_at, id LIMIT ?) AS v
 				UNION ALL
-				SELECT id, visible, received_at FROM (SELECT id, visible, received_at FROM messages WHERE visible = 0 AND received_at < ? ORDER BY received_at, id LIMIT ?)
-			) ORDER BY received_at, id LIMIT ?`, ms(cutoff), batch, ms(cutoff), batch, batch)
+				SELECT id, visible, received_at FROM (SELECT id, visible, received_at FROM messages WHERE visible = 0 AND received_at < ? ORDER BY received_at, id LIMIT ?) AS h
+			) AS victims ORDER BY received_at, id LIMIT ?`, ms(cutoff), batch, ms(cutoff), batch, batch)
 		if err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time, batch int) (int, er
 		rows.Close()
 		for _, r := range victims {
 			if r.visible {
-				if err := applyVisible(ctx, tx, r.id, -1); err != nil {
+				if err := s.applyVisible(ctx, tx, r.id, -1); err != nil {
 					return err
 				}
 			}
@@ -55,8 +55,11 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time, batch int) (int, er
 }
 
 // Backup writes a consistent copy of the live database to path, which must
-// not exist yet.
+// not exist yet. A PostgreSQL database is backed up with its own tools.
 func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.d == postgresDialect {
+		return Errorf(KindInvalid, "smsinbox backup copies SQLite databases only; back up PostgreSQL with pg_dump or its base backups")
+	}
 	if _, err := os.Stat(path); err == nil {
 		return Errorf(KindInvalid, "%s already exists; give backup a new file name", path)
 	}

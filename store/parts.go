@@ -64,7 +64,7 @@ func (s *Store) AddPart(ctx context.Context, p Part) (res Result, complete bool,
 		if !r.Duplicate {
 			last = r.ID
 		}
-		return nil
+		return s.announce(ctx, tx, last)
 	})
 	if err != nil {
 		return Result{}, false, err
@@ -203,6 +203,7 @@ func (s *Store) FlushParts(ctx context.Context, olderThan time.Duration) (int, e
 			}
 			if !r.Duplicate && r.ID > last {
 				last = r.ID
+				return s.announce(ctx, tx, r.ID)
 			}
 			return nil
 		})

@@ -30,7 +30,7 @@ func (s *Store) Profile(ctx context.Context, key string) (Profile, error) {
 	if err := rows.Err(); err != nil {
 		return p, err
 	}
-	rows, err = s.read.QueryContext(ctx, `SELECT code_length, sum(messages) FROM templates WHERE sender_id = ? AND messages > 0 AND code_length > 0 GROUP BY code_length`, sd.ID)
+	rows, err = s.read.QueryContext(ctx, `SELECT code_length, CAST(sum(messages) AS BIGINT) FROM templates WHERE sender_id = ? AND messages > 0 AND code_length > 0 GROUP BY code_length`, sd.ID)
 	if err != nil {
 		return p, err
 	}

@@ -24,7 +24,7 @@ func ClampLimit(n int) int {
 	return n
 }
 
-const messageColumns = `m.id, m.number_id, n.e164, m.country, m.sender_raw, s.key, s.display, m.body, m.binary,
+const messageColumns = `m.id, m.number_id, n.e164, m.country, m.sender_raw, s.key, s.display, m.body, m."binary",
 	m.sent_at, m.received_at, m.stored_at, m.source, m.source_id, m.code, coalesce(t.template, ''),
 	m.hidden, n.status != 'pending', m.parts, m.incomplete`
 
@@ -72,7 +72,7 @@ func (s *Store) messagesQuery(ctx context.Context, f Filter) (string, []any, err
 	// otherwise the partial index of the listing is walked from its top.
 	col := func(c string) string {
 		if f.After > 0 {
-			return "+" + c
+			return s.d.noIndex(c)
 		}
 		return c
 	}
@@ -154,7 +154,7 @@ func (s *Store) Export(ctx context.Context, all bool, fn func(Message) error) er
 	for {
 		cond := "m.visible = 1"
 		if all {
-			cond = "1"
+			cond = "1 = 1"
 		}
 		rows, err := s.read.QueryContext(ctx, `SELECT `+messageColumns+messageJoins+` WHERE m.id > ? AND `+cond+` ORDER BY m.id LIMIT 1000`, after)
 		if err != nil {
@@ -252,8 +252,8 @@ func (s *Store) Numbers(ctx context.Context, f NumberFilter) ([]Number, error) {
 // The numbers table is small (one row a SIM or rented number), so this
 // reads it whole rather than the messages.
 func (s *Store) Countries(ctx context.Context) ([]Country, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT country, sum(status = 'active'), sum(messages), max(last_message_at)
-		FROM numbers WHERE status IN ('active', 'retired') GROUP BY country HAVING sum(status = 'active') > 0 ORDER BY country`)
+	rows, err := s.read.QueryContext(ctx, `SELECT country, CAST(sum(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS BIGINT), CAST(sum(messages) AS BIGINT), max(last_message_at)
+		FROM numbers WHERE status IN ('active', 'retired') GROUP BY country HAVING sum(CASE WHEN status = 'active' THEN 1 ELSE 0 END) > 0 ORDER BY country`)
 	if err != nil {
 		return nil, err
 	}

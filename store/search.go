@@ -11,20 +11,24 @@ import (
 // the full-text index, so its syntax characters have no effect. Pass the
 // last id of a page as before to continue.
 func (s *Store) Search(ctx context.Context, q string, before int64, limit int) ([]Message, error) {
-	match := ftsQuery(q)
+	match, hits := ftsQuery(q), `SELECT f.rowid AS id FROM messages_fts f WHERE messages_fts MATCH ?`
+	key := "f.rowid"
+	if s.d == postgresDialect {
+		match, hits = tsQuery(q), `SELECT f.id FROM messages_fts f WHERE f.doc @@ to_tsquery('simple', ?)`
+		key = "f.id"
+	}
 	if match == "" {
 		return nil, nil
 	}
 	limit = ClampLimit(limit)
 	args := []any{match}
-	cond := ""
 	if before > 0 {
-		cond = " AND f.rowid < ?"
+		hits += " AND " + key + " < ?"
 		args = append(args, before)
 	}
 	args = append(args, limit)
 	rows, err := s.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM (
-			SELECT f.rowid AS id FROM messages_fts f WHERE messages_fts MATCH ?`+cond+` ORDER BY f.rowid DESC LIMIT ?
+			`+hits+` ORDER BY `+key+` DESC LIMIT ?
 		) hit
 		JOIN messages m ON m.id = hit.id
 		JOIN numbers n ON n.id = m.number_id

@@ -1,8 +1,10 @@
-// Package store keeps numbers, senders and messages in SQLite.
+// Package store keeps numbers, senders and messages in SQLite (the default)
+// or PostgreSQL (for several nodes on one database).
 //
-// One writer connection takes every write (in immediate transactions) and a
-// pool of readers answers pages, feeds and the API. Counts are kept in the
-// transaction that changes them, so no listing counts rows.
+// On SQLite one writer connection takes every write (in immediate
+// transactions) and a pool of readers answers pages, feeds and the API; on
+// PostgreSQL one pool does both. Counts are kept in the transaction that
+// changes them, so no listing counts rows.
 package store
 
 import (
@@ -42,9 +44,11 @@ type Options struct {
 	Readers int
 }
 
-// Store is the SQLite store.
+// Store is the store, on SQLite or PostgreSQL.
 type Store struct {
-	path   string
+	path   string // the file, or the PostgreSQL address without password
+	d      dialect
+	pg     *pgState // nil on SQLite
 	write  *sql.DB
 	read   *sql.DB
 	now    func() time.Time
@@ -57,12 +61,9 @@ type Store struct {
 }
 
 // Open opens (creating when needed) the database at dsn, a plain path or
-// "sqlite:PATH", and applies pending migrations.
+// "sqlite:PATH" for SQLite, or a "postgres://" address for PostgreSQL, and
+// applies pending migrations.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
-	path, err := sqlitePath(dsn)
-	if err != nil {
-		return nil, err
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -71,6 +72,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	if opts.Readers <= 0 {
 		opts.Readers = max(4, runtime.NumCPU())
+	}
+	if isPostgresDSN(dsn) {
+		return openPostgres(ctx, dsn, opts)
+	}
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkPath(path); err != nil {
 		return nil, err
@@ -104,23 +112,31 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 // Close stops the group committer and closes the database.
 func (s *Store) Close() error {
 	s.commit.stop()
+	if s.pg != nil {
+		s.pg.close()
+		return s.write.Close()
+	}
 	err1 := s.read.Close()
 	err2 := s.write.Close()
 	return errors.Join(err1, err2)
 }
 
-// Path is the database file.
+// Path is the database file; on PostgreSQL, its address without password.
 func (s *Store) Path() string { return s.path }
 
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now() }
 
 // OnCommit registers fn to run after each write transaction that stored
-// messages, with the greatest message id stored so far.
+// messages, with the greatest message id stored so far. On PostgreSQL it
+// also runs when another node announces such a commit (LISTEN/NOTIFY).
 func (s *Store) OnCommit(fn func(lastID int64)) {
 	s.mu.Lock()
 	s.onCommit = append(s.onCommit, fn)
 	s.mu.Unlock()
+	if s.pg != nil {
+		s.listen()
+	}
 }
 
 func (s *Store) notify(lastID int64) {
@@ -139,10 +155,7 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func sqlitePath(dsn string) (string, error) {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "", Errorf(KindInvalid, "this build stores data in SQLite only; give --db a file path or sqlite:PATH instead of a PostgreSQL address")
-	case strings.HasPrefix(dsn, "sqlite:"):
+	if strings.HasPrefix(dsn, "sqlite:") {
 		dsn = strings.TrimPrefix(dsn, "sqlite:")
 		dsn = strings.TrimPrefix(dsn, "//")
 	}
@@ -197,6 +210,9 @@ func errText(err error) string {
 
 // openError explains an error from opening or first using the database.
 func openError(path string, err error) error {
+	if e, ok := pgOpenError(path, err); ok {
+		return e
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
@@ -255,8 +271,12 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // SchemaVersion is the applied migration count.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	q := `PRAGMA user_version`
+	if s.d == postgresDialect {
+		q = `SELECT version FROM schema_version`
+	}
 	var v int
-	err := s.read.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v)
+	err := s.read.QueryRowContext(ctx, q).Scan(&v)
 	return v, err
 }
 
@@ -293,6 +313,6 @@ func (s *Store) SetMeta(ctx context.Context, key, value string) error {
 // Empty reports whether the database holds no numbers and no messages.
 func (s *Store) Empty(ctx context.Context) (bool, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM numbers LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1))`).Scan(&n)
+	err := s.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM numbers LIMIT 1) AS n) + (SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1) AS m)`).Scan(&n)
 	return n == 0, err
 }

@@ -35,17 +35,6 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func openStore(t testing.TB, opts store.Options) (*store.Store, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "test.db")
-	st, err := store.Open(context.Background(), path, opts)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st, path
-}
-
 var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
 func msg(to, from, body string, at time.Time) store.Inbound {
@@ -70,9 +59,11 @@ func mustInsert(t testing.TB, st *store.Store, in store.Inbound) store.Result {
 	return r
 }
 
-func TestInsertAndList(t *testing.T) {
+func TestInsertAndList(t *testing.T) { forEachBackend(t, testInsertAndList) }
+
+func testInsertAndList(t *testing.T, b backend) {
 	ctx := context.Background()
-	st, _ := openStore(t, store.Options{})
+	st, _ := b.open(t, store.Options{})
 	gb := mustAdd(t, st, "+447400123456")
 	de := mustAdd(t, st, "+4915112345678")
 	for i := 0; i < 5; i++ {
@@ -170,9 +161,11 @@ func TestInsertAndList(t *testing.T) {
 	}
 }
 
-func TestInsertIsIdempotent(t *testing.T) {
+func TestInsertIsIdempotent(t *testing.T) { forEachBackend(t, testInsertIsIdempotent) }
+
+func testInsertIsIdempotent(t *testing.T, b backend) {
 	ctx := context.Background()
-	st, _ := openStore(t, store.Options{})
+	st, _ := b.open(t, store.Options{})
 	mustAdd(t, st, "+447400123456")
 	in := msg("+447400123456", "Uber", "Your Uber code: 1234", t0)
 	in.SourceID = "SM1"
@@ -184,9 +177,9 @@ func TestInsertIsIdempotent(t *testing.T) {
 	}
 	noID := msg("+447400123456", "Uber", "Your Uber code: 9999", t0)
 	a := mustInsert(t, st, noID)
-	b := mustInsert(t, st, noID)
-	if a.Duplicate || !b.Duplicate || a.ID != b.ID {
-		t.Fatalf("content dedupe: %+v then %+v", a, b)
+	a2 := mustInsert(t, st, noID)
+	if a.Duplicate || !a2.Duplicate || a.ID != a2.ID {
+		t.Fatalf("content dedupe: %+v then %+v", a, a2)
 	}
 	// Concurrent retries through the group committer store one row.
 	var wg sync.WaitGroup
@@ -216,8 +209,10 @@ func TestInsertIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestInsertRefusesBadInput(t *testing.T) {
-	st, _ := openStore(t, store.Options{})
+func TestInsertRefusesBadInput(t *testing.T) { forEachBackend(t, testInsertRefusesBadInput) }
+
+func testInsertRefusesBadInput(t *testing.T, b backend) {
+	st, _ := b.open(t, store.Options{})
 	cases := []store.Inbound{
 		msg("12ab", "x", "hello", t0),
 		msg("+447400123456", "", "hello", t0),
@@ -244,8 +239,12 @@ func TestInsertRefusesBadInput(t *testing.T) {
 }
 
 func TestPendingNumberPublishesHistory(t *testing.T) {
+	forEachBackend(t, testPendingNumberPublishesHistory)
+}
+
+func testPendingNumberPublishesHistory(t *testing.T, b backend) {
 	ctx := context.Background()
-	st, _ := openStore(t, store.Options{})
+	st, _ := b.open(t, store.Options{})
 	r := mustInsert(t, st, msg("+33612345678", "Google", "G-111222 is your code", t0))
 	if r.Published {
 		t.Fatal("a message to an unknown number was published")
@@ -270,15 +269,17 @@ func TestPendingNumberPublishesHistory(t *testing.T) {
 	if err != nil || sd.Messages != 1 {
 		t.Fatalf("sender after publish = %+v, %v", sd, err)
 	}
-	auto, _ := openStore(t, store.Options{AutoAddNumbers: true})
+	auto, _ := b.open(t, store.Options{AutoAddNumbers: true})
 	if r := mustInsert(t, auto, msg("+33612345678", "Google", "G-111222 is your code", t0)); !r.Published {
 		t.Error("AutoAddNumbers did not publish the new number")
 	}
 }
 
-func TestHideBlockAndAudit(t *testing.T) {
+func TestHideBlockAndAudit(t *testing.T) { forEachBackend(t, testHideBlockAndAudit) }
+
+func testHideBlockAndAudit(t *testing.T, be backend) {
 	ctx := context.Background()
-	st, _ := openStore(t, store.Options{})
+	st, _ := be.open(t, store.Options{})
 	mustAdd(t, st, "+447400123456")
 	a := mustInsert(t, st, msg("+447400123456", "Spam", "Buy now code 123456", t0))
 	b := mustInsert(t, st, msg("+447400123456", "Spam", "Buy now code 654321", t0.Add(time.Minute)))
@@ -336,10 +337,12 @@ func TestHideBlockAndAudit(t *testing.T) {
 	}
 }
 
-func TestMultipart(t *testing.T) {
+func TestMultipart(t *testing.T) { forEachBackend(t, testMultipart) }
+
+func testMultipart(t *testing.T, b backend) {
 	ctx := context.Background()
 	c := &clock{t: t0}
-	path := filepath.Join(t.TempDir(), "parts.db")
+	path := b.dsn(t)
 	st, err := store.Open(ctx, path, store.Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -414,10 +417,12 @@ func TestMultipart(t *testing.T) {
 	}
 }
 
-func TestProfileAndPurge(t *testing.T) {
+func TestProfileAndPurge(t *testing.T) { forEachBackend(t, testProfileAndPurge) }
+
+func testProfileAndPurge(t *testing.T, b backend) {
 	ctx := context.Background()
 	c := &clock{t: t0.Add(40 * 24 * time.Hour)}
-	st, _ := openStore(t, store.Options{Now: c.Now})
+	st, _ := b.open(t, store.Options{Now: c.Now})
 	mustAdd(t, st, "+447400123456")
 	mustAdd(t, st, "+4915112345678")
 	var ins []store.Inbound
@@ -469,9 +474,11 @@ func TestProfileAndPurge(t *testing.T) {
 	}
 }
 
-func TestSearch(t *testing.T) {
+func TestSearch(t *testing.T) { forEachBackend(t, testSearch) }
+
+func testSearch(t *testing.T, b backend) {
 	ctx := context.Background()
-	st, _ := openStore(t, store.Options{})
+	st, _ := b.open(t, store.Options{})
 	mustAdd(t, st, "+447400123456")
 	mustInsert(t, st, msg("+447400123456", "Bank", "Your café payment code is 4455", t0))
 	mustInsert(t, st, msg("+447400123456", "Bank", "Payment declined", t0.Add(time.Minute)))
@@ -504,14 +511,26 @@ func TestSearch(t *testing.T) {
 	}
 }
 
-func TestBackup(t *testing.T) {
+func TestBackup(t *testing.T) { forEachBackend(t, testBackup) }
+
+func testBackup(t *testing.T, be backend) {
 	ctx := context.Background()
-	st, _ := openStore(t, store.Options{})
+	st, _ := be.open(t, store.Options{})
 	mustAdd(t, st, "+447400123456")
 	for i := 0; i < 50; i++ {
 		mustInsert(t, st, msg("+447400123456", "Bank", fmt.Sprintf("code %d", 1000+i), t0.Add(time.Duration(i)*time.Second)))
 	}
 	dst := filepath.Join(t.TempDir(), "backup.db")
+	if be.name == "postgres" {
+		err := st.Backup(ctx, dst)
+		if store.KindOf(err) != store.KindInvalid || !strings.Contains(store.MessageOf(err), "pg_dump") {
+			t.Errorf("backup of a PostgreSQL store: %v, want a sentence pointing to pg_dump", err)
+		}
+		if _, statErr := os.Stat(dst); statErr == nil {
+			t.Error("a refused backup wrote a file")
+		}
+		return
+	}
 	if err := st.Backup(ctx, dst); err != nil {
 		t.Fatal(err)
 	}
@@ -557,7 +576,6 @@ func TestOpenErrors(t *testing.T) {
 	os.WriteFile(corrupt, []byte(strings.Repeat("this is not a database ", 400)), 0o644)
 	check("corrupt", corrupt, "not a valid smsinbox database")
 	check("folder", dir, "is a folder")
-	check("postgres", "postgres://localhost/x", "SQLite only")
 
 	newer := filepath.Join(dir, "newer.db")
 	db, _ := sql.Open("sqlite", newer)

@@ -7,11 +7,28 @@ import (
 	"time"
 )
 
-// tx runs fn in a write transaction and commits it.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+// begin starts a write transaction. On PostgreSQL it first takes the
+// schema's write lock: writes from every node take turns, so message ids
+// become visible in increasing order and count updates cannot deadlock.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return openError(s.path, err)
+		return nil, openError(s.path, err)
+	}
+	if s.pg != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, s.pg.lockKey); err != nil {
+			tx.Rollback()
+			return nil, openError(s.path, err)
+		}
+	}
+	return tx, nil
+}
+
+// tx runs fn in a write transaction and commits it.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return err
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
