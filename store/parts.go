@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,7 +30,9 @@ func (s *Store) AddPart(ctx context.Context, p Part) (res Result, complete bool,
 	}
 	if p.Total == 1 {
 		in := p.Inbound
-		in.Body = partText(p)
+		if len(in.Binary) == 0 {
+			in.Body = partText(p)
+		}
 		in.Parts = 1
 		r, err := s.Insert(ctx, in)
 		return r, err == nil, err
@@ -42,10 +45,23 @@ func (s *Store) AddPart(ctx context.Context, p Part) (res Result, complete bool,
 	}
 	var last int64
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		// A part sent again after its message was stored (our answer was
+		// lost, or the modem kept it) is a duplicate of that message.
+		if p.SourceID != "" {
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT message_id FROM parts_done WHERE source = ? AND source_id = ?`, p.Source, p.SourceID).Scan(&id)
+			if err == nil {
+				res, complete = Result{ID: id, Duplicate: true, Published: true}, true
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		key := partGroup(p)
-		_, err := tx.ExecContext(ctx, `INSERT INTO parts (group_key, seq, total, to_number, sender_raw, source, source_id, text, ucs2, sent_at, received_at, first_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_key, seq) DO NOTHING`,
-			key, p.Seq, p.Total, p.To, clean(p.From), p.Source, p.SourceID, clean(p.Text), nullBytes(p.UCS2), ms(p.SentAt), ms(p.ReceivedAt), ms(s.now()))
+		_, err := tx.ExecContext(ctx, `INSERT INTO parts (group_key, seq, total, to_number, sender_raw, source, source_id, text, ucs2, data, sent_at, received_at, first_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_key, seq) DO NOTHING`,
+			key, p.Seq, p.Total, p.To, clean(p.From), p.Source, p.SourceID, clean(p.Text), nullBytes(p.UCS2), nullBytes(p.Binary), ms(p.SentAt), ms(p.ReceivedAt), ms(s.now()))
 		if err != nil {
 			return err
 		}
@@ -99,7 +115,7 @@ func decodeUCS2(b []byte) string {
 // assemble stores the message made of the parts of one group and deletes
 // them. Missing parts (when incomplete) become GapMarker.
 func (s *Store) assemble(ctx context.Context, tx *sql.Tx, key string, incomplete bool) (Result, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT seq, total, to_number, sender_raw, source, source_id, text, ucs2, sent_at, received_at
+	rows, err := tx.QueryContext(ctx, `SELECT seq, total, to_number, sender_raw, source, source_id, text, ucs2, data, sent_at, received_at
 		FROM parts WHERE group_key = ? ORDER BY seq`, key)
 	if err != nil {
 		return Result{}, err
@@ -113,15 +129,16 @@ func (s *Store) assemble(ctx context.Context, tx *sql.Tx, key string, incomplete
 			pending = nil
 		}
 	}
-	var ids []string
+	var sourceIDs []string
+	var binary []byte // binary parts are joined as they are
 	next, total := 1, 0
 	var firstSent, lastRecv int64
 	for rows.Next() {
 		var seq int
-		var text string
-		var ucs2 []byte
+		var text, sourceID string
+		var ucs2, data []byte
 		var sent, recv int64
-		if err := rows.Scan(&seq, &total, &in.To, &in.From, &in.Source, new(string), &text, &ucs2, &sent, &recv); err != nil {
+		if err := rows.Scan(&seq, &total, &in.To, &in.From, &in.Source, &sourceID, &text, &ucs2, &data, &sent, &recv); err != nil {
 			rows.Close()
 			return Result{}, err
 		}
@@ -130,6 +147,10 @@ func (s *Store) assemble(ctx context.Context, tx *sql.Tx, key string, incomplete
 			b.WriteString(GapMarker)
 		}
 		next = seq + 1
+		if sourceID != "" {
+			sourceIDs = append(sourceIDs, sourceID)
+		}
+		binary = append(binary, data...)
 		if len(ucs2) > 0 {
 			pending = append(pending, ucs2...)
 		} else {
@@ -142,7 +163,6 @@ func (s *Store) assemble(ctx context.Context, tx *sql.Tx, key string, incomplete
 		if recv > lastRecv {
 			lastRecv = recv
 		}
-		ids = append(ids, fmt.Sprint(seq))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -153,6 +173,9 @@ func (s *Store) assemble(ctx context.Context, tx *sql.Tx, key string, incomplete
 		b.WriteString(GapMarker)
 	}
 	in.Body = b.String()
+	if len(binary) > 0 {
+		in.Body, in.Binary = "", binary
+	}
 	in.SentAt = fromMS(firstSent)
 	in.ReceivedAt = fromMS(lastRecv)
 	in.Parts = total
@@ -167,6 +190,12 @@ func (s *Store) assemble(ctx context.Context, tx *sql.Tx, key string, incomplete
 	r, err := w.insert(ctx, in)
 	if err != nil {
 		return r, err
+	}
+	for _, id := range sourceIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO parts_done (source, source_id, message_id, done_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (source, source_id) DO NOTHING`, in.Source, id, r.ID, ms(s.now())); err != nil {
+			return r, err
+		}
 	}
 	return r, w.finish(ctx)
 }
@@ -215,8 +244,15 @@ func (s *Store) FlushParts(ctx context.Context, olderThan time.Duration) (int, e
 	if last > 0 {
 		s.notify(last)
 	}
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM parts_done WHERE done_at < ?`, ms(s.now().Add(-partsMemory))); err != nil {
+		return done, err
+	}
 	return done, nil
 }
+
+// partsMemory is how long the ids of parts that became a message are kept
+// to recognise a part sent again.
+const partsMemory = 7 * 24 * time.Hour
 
 // PendingParts is how many parts wait for the rest of their message.
 func (s *Store) PendingParts(ctx context.Context) (int, error) {

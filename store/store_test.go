@@ -628,3 +628,63 @@ func TestLockedDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPartsSentAgain(t *testing.T) { forEachBackend(t, testPartsSentAgain) }
+
+// testPartsSentAgain: a part that arrives again after its message was
+// stored (a lost answer, a modem that kept it) is a duplicate, not the
+// start of a new message; binary parts are joined as they are.
+func testPartsSentAgain(t *testing.T, b backend) {
+	ctx := context.Background()
+	c := &clock{t: t0}
+	st, err := store.Open(ctx, b.dsn(t), store.Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mustAdd(t, st, "+447400123456")
+	part := func(seq int, text, id string) store.Part {
+		p := store.Part{Inbound: msg("+447400123456", "Bank", "", t0), Ref: 5, RefBits: 8, Total: 2, Seq: seq, Text: text}
+		p.Source, p.SourceID = "vonage", id
+		return p
+	}
+	st.AddPart(ctx, part(1, "Your code ", "m1"))
+	first, done, err := st.AddPart(ctx, part(2, "is 4321", "m2"))
+	if err != nil || !done {
+		t.Fatalf("second part: %v %v", done, err)
+	}
+	again, done, err := st.AddPart(ctx, part(2, "is 4321", "m2"))
+	if err != nil || !done || !again.Duplicate || again.ID != first.ID {
+		t.Fatalf("part sent again = %+v, done=%v, err=%v; want a duplicate of %d", again, done, err, first.ID)
+	}
+	c.Add(time.Hour)
+	if n, _ := st.FlushParts(ctx, 10*time.Minute); n != 0 {
+		t.Errorf("flushed %d groups: a part sent again started a new message", n)
+	}
+	if msgs, _ := st.Messages(ctx, store.Filter{SenderKey: "bank"}); len(msgs) != 1 || msgs[0].Body != "Your code is 4321" {
+		t.Errorf("messages = %+v", msgs)
+	}
+	// A new message that reuses the reference is not a duplicate.
+	st.AddPart(ctx, part(1, "Another ", "m3"))
+	if r, done, err := st.AddPart(ctx, part(2, "message", "m4")); err != nil || !done || r.Duplicate {
+		t.Fatalf("a new message with a reused reference: %+v %v %v", r, done, err)
+	}
+
+	wap := func(seq int, data []byte) store.Part {
+		p := store.Part{Inbound: store.Inbound{To: "+447400123456", From: "Operator", Binary: data, ReceivedAt: t0, Source: "modem"}, Ref: 9, RefBits: 8, Total: 2, Seq: seq}
+		p.SourceID = fmt.Sprintf("wap-%d", seq)
+		return p
+	}
+	st.AddPart(ctx, wap(2, []byte{0xcc, 0xdd}))
+	r, done, err := st.AddPart(ctx, wap(1, []byte{0xaa, 0xbb}))
+	if err != nil || !done {
+		t.Fatalf("binary parts: %v %v", done, err)
+	}
+	m, err := st.Message(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Body != "" || string(m.Binary) != "\xaa\xbb\xcc\xdd" || m.Parts != 2 {
+		t.Errorf("binary message = body %q binary %x parts %d", m.Body, m.Binary, m.Parts)
+	}
+}

@@ -1,0 +1,13 @@
+-- Parts that became a message, by their source's id, so that a part sent
+-- again after its message was stored is recognised as a duplicate.
+CREATE TABLE parts_done (
+	source     TEXT NOT NULL,
+	source_id  TEXT NOT NULL,
+	message_id INTEGER NOT NULL,
+	done_at    INTEGER NOT NULL,
+	PRIMARY KEY (source, source_id)
+);
+CREATE INDEX parts_done_age ON parts_done (done_at);
+
+-- Binary content of a part (such as a multi-part WAP push).
+ALTER TABLE parts ADD COLUMN data BLOB;
