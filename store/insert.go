@@ -48,7 +48,15 @@ func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error
 		return nil, err
 	}
 	defer tx.Rollback()
+	cached := s.pg == nil
+	var gen int64
+	if cached {
+		if gen, err = s.rows.check(ctx, tx); err != nil {
+			return nil, openError(s.path, err)
+		}
+	}
 	w := newWriter(tx, s)
+	w.cached = cached
 	var last int64
 	for i, p := range preps {
 		r, err := w.insertPrepared(ctx, p)
@@ -73,6 +81,9 @@ func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error
 	if err := tx.Commit(); err != nil {
 		return nil, openError(s.path, err)
 	}
+	if cached {
+		s.rows.keep(gen, w)
+	}
 	if last > 0 {
 		s.notify(last)
 	}
@@ -88,6 +99,7 @@ type writer struct {
 	templates map[templateKey]int64
 	stmts     map[string]*sql.Stmt
 	counts    *counts
+	cached    bool // the store's row cache may answer lookups
 	// Visible messages with a text body stored by this transaction, whose
 	// ids are contiguous (one writer): they join the search index at the
 	// end in one statement, which is much cheaper than one each.
@@ -184,6 +196,12 @@ func (w *writer) number(ctx context.Context, e164, country string) (numberRow, e
 	if n, ok := w.numbers[e164]; ok {
 		return n, nil
 	}
+	if w.cached {
+		if n, ok := w.s.rows.number(e164); ok {
+			w.numbers[e164] = n
+			return n, nil
+		}
+	}
 	n, err := w.ensureNumber(ctx, e164, country)
 	if err != nil {
 		return numberRow{}, err
@@ -213,6 +231,12 @@ func (w *writer) ensureNumber(ctx context.Context, e164, country string) (number
 func (w *writer) sender(ctx context.Context, key, display string, at int64) (senderRow, error) {
 	if r, ok := w.senders[key]; ok {
 		return r, nil
+	}
+	if w.cached {
+		if r, ok := w.s.rows.sender(key); ok {
+			w.senders[key] = r
+			return r, nil
+		}
 	}
 	var r senderRow
 	sel, err := w.stmt(ctx, `SELECT id, blocked FROM senders WHERE key = ?`)
@@ -392,6 +416,12 @@ func (w *writer) template(ctx context.Context, senderID int64, shape otp.Shape) 
 	k := templateKey{senderID, shape.Template}
 	if id, ok := w.templates[k]; ok {
 		return id, nil
+	}
+	if w.cached {
+		if id, ok := w.s.rows.template(k); ok {
+			w.templates[k] = id
+			return id, nil
+		}
 	}
 	st, err := w.stmt(ctx, `INSERT INTO templates (sender_id, template, code_length, alphabet, language) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (sender_id, template) DO UPDATE SET code_length = templates.code_length RETURNING id`)

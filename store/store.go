@@ -54,6 +54,7 @@ type Store struct {
 	now    func() time.Time
 	opts   Options
 	commit *committer
+	rows   rowCache
 	parsed parseCache
 
 	mu       sync.Mutex

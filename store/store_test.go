@@ -688,3 +688,47 @@ func testPartsSentAgain(t *testing.T, b backend) {
 		t.Errorf("binary message = body %q binary %x parts %d", m.Body, m.Binary, m.Parts)
 	}
 }
+
+// TestRowCacheAcrossProcesses: a second process (here a second store on the
+// same file) adding a number or blocking a sender is seen by the next insert
+// of the first, whatever the first remembers of them.
+func TestRowCacheAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	first := mustInsert(t, a, msg("+447400123456", "Bank", "code 1111", t0))
+	if first.Published {
+		t.Fatal("published before the number was added")
+	}
+	if _, err := b.AddNumber(ctx, "other", "+447400123456", ""); err != nil {
+		t.Fatal(err)
+	}
+	second := mustInsert(t, a, msg("+447400123456", "Bank", "code 2222", t0.Add(time.Second)))
+	if !second.Published {
+		t.Fatal("a number added by another process stayed unpublished for the first")
+	}
+	if err := b.BlockSender(ctx, "other", "bank", "abuse", true); err != nil {
+		t.Fatal(err)
+	}
+	third := mustInsert(t, a, msg("+447400123456", "Bank", "code 3333", t0.Add(2*time.Second)))
+	if _, err := a.Message(ctx, third.ID); !store.IsNotFound(err) {
+		t.Errorf("a sender blocked by another process is still published by the first: %v", err)
+	}
+	// The same within one process.
+	if err := a.BlockSender(ctx, "admin", "bank", "", false); err != nil {
+		t.Fatal(err)
+	}
+	fourth := mustInsert(t, a, msg("+447400123456", "Bank", "code 4444", t0.Add(3*time.Second)))
+	if _, err := a.Message(ctx, fourth.ID); err != nil {
+		t.Errorf("an unblocked sender stays hidden: %v", err)
+	}
+}

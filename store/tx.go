@@ -37,6 +37,8 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return openError(s.path, err)
 	}
+	// A number's status or a sender's block may have changed.
+	s.rows.clear()
 	return nil
 }
 
