@@ -414,12 +414,40 @@ func backupCommand() *command {
 func migrateCommand() *command {
 	return &command{
 		name:    "migrate",
-		summary: "copy a database into another (not available in this build yet)",
+		summary: "copy a database into another (SQLite into PostgreSQL)",
+		help: `Copies every number, sender, message, pending part, audit entry and
+setting of --from into --to, keeping ids. Stop every writer to --from
+first. An interrupted copy resumes where it stopped when run again.`,
 		flags: func(fs *flag.FlagSet) func(*env, []string) error {
-			fs.String("from", "", "the database to copy (`DSN`)")
-			fs.String("to", "", "the database to copy into (`DSN`)")
+			from := fs.String("from", "", "the database to copy (`DSN`: a path, sqlite:PATH or postgres://...)")
+			to := fs.String("to", "", "the database to copy into (`DSN`)")
+			busy := fs.Duration("busy-timeout", 5*time.Second, "how long a write waits for another writer before giving up")
 			return func(e *env, args []string) error {
-				return errors.New("this build of smsinbox cannot copy one database into another yet; to copy an SQLite database use smsinbox backup FILE")
+				if err := noArgs("migrate", args); err != nil {
+					return err
+				}
+				if *from == "" || *to == "" {
+					return usagef("migrate", "migrate needs --from and --to, the databases to copy from and into")
+				}
+				if err := existingDB(*from); err != nil {
+					return err
+				}
+				src, err := e.openStore(*from, *busy, false)
+				if err != nil {
+					return err
+				}
+				defer src.Close()
+				dst, err := e.openStore(*to, *busy, false)
+				if err != nil {
+					return err
+				}
+				defer dst.Close()
+				var copied int64
+				if err := store.Migrate(e.ctx, src, dst, func(done, total int64) { copied = done }); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "copied %d rows\n", copied)
+				return nil
 			}
 		},
 	}

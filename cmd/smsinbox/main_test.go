@@ -622,11 +622,25 @@ func TestBackup(t *testing.T) {
 }
 
 func TestMigrateVersion(t *testing.T) {
-	r := cli(t, nil, "", "migrate", "--from", "smsinbox.db", "--to", "postgres://localhost/inbox")
-	if r.code != 1 {
-		t.Errorf("migrate: exit %d, want 1", r.code)
+	from, to := tempDB(t), tempDB(t)
+	cli(t, nil, "", "demo", "--db", from, "--messages", "50")
+	r := cli(t, nil, "", "migrate", "--from", from, "--to", to)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "copied ") {
+		t.Fatalf("migrate: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	oneSentence(t, r, "smsinbox backup")
+	if got := exportRecords(t, "--db", to, "--all"); len(got) != 50 {
+		t.Errorf("the copy holds %d messages, want 50", len(got))
+	}
+	r = cli(t, nil, "", "migrate", "--from", filepath.Join(t.TempDir(), "none.db"), "--to", to)
+	if r.code != 1 {
+		t.Errorf("migrate from a missing database: exit %d, want 1", r.code)
+	}
+	oneSentence(t, r, "there is no database")
+	r = cli(t, nil, "", "migrate", "--from", from)
+	if r.code != 2 {
+		t.Errorf("migrate without --to: exit %d, want 2", r.code)
+	}
+	oneSentence(t, r, "--to")
 	r = cli(t, nil, "", "version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "smsinbox ") {
 		t.Errorf("version: exit %d, stdout %q", r.code, r.stdout)

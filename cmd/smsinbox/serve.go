@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +32,7 @@ import (
 
 // logFlags defines the logging flags of the long-running commands.
 func logFlags(fs *flag.FlagSet) (format, level *string) {
-	format = fs.String("log-format", "text", "log `format`: text or json")
+	format = fs.String("log-format", "auto", "log `format`: text, json, or auto (text on a terminal, json otherwise)")
 	level = fs.String("log-level", "info", "least important log `level` written: debug, info, warn or error")
 	return format, level
 }
@@ -43,13 +44,30 @@ func newLogger(cmd string, w io.Writer, format, level string) (*slog.Logger, err
 		return nil, usagef(cmd, "--log-level must be debug, info, warn or error, not %q", level)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
+	if format == "auto" {
+		format = "json"
+		if isTerminal(w) {
+			format = "text"
+		}
+	}
 	switch format {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
-	return nil, usagef(cmd, "--log-format must be text or json, not %q", format)
+	return nil, usagef(cmd, "--log-format must be text or json, or auto for text on a terminal and json otherwise, not %q", format)
+}
+
+// isTerminal reports whether w is a terminal, where people rather than log
+// collectors read the logs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // modemSpec is one --modem DEV=E164.
@@ -106,7 +124,7 @@ type serveConfig struct {
 	trusted              []string
 	proxyHeader          string
 	retention            time.Duration
-	logFormat, logLevel  string
+	logFormat, logLevel  *string
 	shutdownTimeout      time.Duration
 	contact              string
 	adminPassword        string
@@ -141,8 +159,7 @@ which other users of the machine can see.`,
 			fs.StringVar(&c.proxyHeader, "proxy-header", "X-Forwarded-For", "the `header` a trusted proxy names the client in")
 			fs.BoolVar(&c.autoAdd, "auto-add-numbers", false, "publish a number the first time a message arrives for it, instead of keeping it pending")
 			fs.DurationVar(&c.retention, "retention", ops.DefaultRetention, "delete messages received longer ago than this (0 keeps everything)")
-			fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
-			fs.StringVar(&c.logLevel, "log-level", "info", "least important log `level` written: debug, info, warn or error")
+			c.logFormat, c.logLevel = logFlags(fs)
 			fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish when stopping")
 			fs.StringVar(&c.contact, "contact", "", "where removal requests go (an e-mail or web `address`), shown on the rules page")
 			fs.StringVar(&c.adminPassword, "admin-password", "", "turns on the admin area at /admin with this `password`")
@@ -167,7 +184,7 @@ which other users of the machine can see.`,
 }
 
 func (e *env) serve(c serveConfig) error {
-	log, err := newLogger("serve", e.stderr, c.logFormat, c.logLevel)
+	log, err := newLogger("serve", e.stderr, *c.logFormat, *c.logLevel)
 	if err != nil {
 		return err
 	}
@@ -231,7 +248,7 @@ func (e *env) serve(c serveConfig) error {
 		ShutdownTimeout: c.shutdownTimeout,
 		Mount: []func(*echo.Echo){
 			feed.New(st, feed.Config{PublicURL: publicURL}).Register,
-			api.New(st, hub, api.Config{PublicURL: publicURL, Registerer: reg}).Register,
+			api.New(st, hub, api.Config{PublicURL: publicURL, Registerer: reg, Stop: e.ctx.Done()}).Register,
 			adm.Register,
 			hooks.Register,
 			metrics.Register,
@@ -274,6 +291,10 @@ func (e *env) serve(c serveConfig) error {
 
 	log.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "webhooks", strings.Join(hooks.Providers(), ","), "modems", len(modems))
 	serveErr := site.Serve(e.ctx, ln)
+	if errors.Is(serveErr, context.DeadlineExceeded) {
+		log.Warn("requests still in flight after --shutdown-timeout were cut off", "shutdown_timeout", c.shutdownTimeout)
+		serveErr = nil
+	}
 	log.Info("stopped serving; stopping workers")
 	stopWork()
 	workers.Wait()

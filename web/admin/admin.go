@@ -29,6 +29,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"smsinbox/store"
+	"smsinbox/store/phone"
 	"smsinbox/templates"
 )
 
@@ -502,6 +503,16 @@ func (h *Handlers) hideMessage(c echo.Context) error {
 	return h.done(c, err, "message.hide", strconv.FormatInt(id, 10))
 }
 
+// senderKey reads a sender as the operator typed it: its key, or its name
+// as shown ("Spam Co" is the key spam-co, "+49 176 1234 5678" is
+// 4917612345678).
+func senderKey(v string) string {
+	if key, _, _, err := phone.SenderKey(v, ""); err == nil && key != "" {
+		return key
+	}
+	return strings.ToLower(v)
+}
+
 func (h *Handlers) blockSender(blocked bool) echo.HandlerFunc {
 	action := "sender.block"
 	if !blocked {
@@ -512,7 +523,7 @@ func (h *Handlers) blockSender(blocked bool) echo.HandlerFunc {
 		if err != nil {
 			return h.done(c, err, "", "")
 		}
-		key = strings.ToLower(key)
+		key = senderKey(key)
 		err = h.st.BlockSender(c.Request().Context(), sessionOf(c).Actor, key, clip(c.FormValue("reason"), 200), blocked)
 		return h.done(c, err, action, key)
 	}

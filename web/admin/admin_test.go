@@ -367,7 +367,8 @@ func TestActions(t *testing.T) {
 	if _, err := v.st.Message(ctx, blocked.ID); !store.IsNotFound(err) {
 		t.Errorf("a blocked sender's message is shown: %v", err)
 	}
-	body = act("/admin/senders/unblock", url.Values{"sender": {"spam-co"}}, http.StatusSeeOther)
+	// The sender's name as shown finds its key.
+	body = act("/admin/senders/unblock", url.Values{"sender": {"Spam Co"}}, http.StatusSeeOther)
 	act("/admin/senders/block", url.Values{"sender": {"nobody"}}, http.StatusNotFound)
 
 	want := []struct{ action, target, reason string }{

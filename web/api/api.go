@@ -38,6 +38,10 @@ type Config struct {
 	MaxWait time.Duration
 	// Registerer takes the API's metrics (waiting requests); none when nil.
 	Registerer prometheus.Registerer
+	// Stop, when closed, ends every wait at once with what has arrived
+	// (usually nothing), so that a stopping server need not wait for
+	// them; waits last their full time when nil.
+	Stop <-chan struct{}
 }
 
 // Handlers answers the API.
@@ -412,6 +416,8 @@ func (h *Handlers) await(ctx context.Context, ch <-chan store.Message, d time.Du
 	case m := <-ch:
 		ms = append(ms, m)
 	case <-t.C:
+		return nil, nil
+	case <-h.cfg.Stop:
 		return nil, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -840,3 +840,45 @@ func TestWaitOutlastsWriteTimeout(t *testing.T) {
 		t.Errorf("answer %+v after %v", l, time.Since(start))
 	}
 }
+
+// TestWaitEndsOnStop closes Config.Stop, as serve does when it begins to
+// stop: a waiting request answers at once with an empty list instead of
+// holding the shutdown for the rest of its wait.
+func TestWaitEndsOnStop(t *testing.T) {
+	v := newEnv(t)
+	v.seed(t)
+	stop := make(chan struct{})
+	h := New(v.st, v.hub, Config{Stop: stop})
+	e := echo.New()
+	h.Register(e)
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	last, _ := v.st.LastID(context.Background())
+	type answer struct {
+		code  int
+		items int
+		err   error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/api/v1/messages?wait=30s&after=" + strconv.FormatInt(last, 10))
+		if err != nil {
+			done <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		var l msgList
+		err = json.NewDecoder(resp.Body).Decode(&l)
+		done <- answer{resp.StatusCode, len(l.Items), err}
+	}()
+	waitFor(t, "the request waits", func() bool { return h.Waiting() == 1 })
+	close(stop)
+	select {
+	case a := <-done:
+		if a.err != nil || a.code != http.StatusOK || a.items != 0 {
+			t.Errorf("answer: status %d, %d items, %v; want 200 with no items", a.code, a.items, a.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting request was not answered after Stop closed")
+	}
+}

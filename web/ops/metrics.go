@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -149,8 +151,15 @@ func sourceLabel(s string) string {
 	if s == "" {
 		return "unknown"
 	}
+	// Prometheus refuses a label value that is not UTF-8, and a source
+	// may be any text an import gave.
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) > 48 {
-		s = s[:48]
+		cut := 48
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
 	}
 	return s
 }

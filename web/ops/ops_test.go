@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -266,6 +267,8 @@ func TestClientAddr(t *testing.T) {
 		{"10.0.0.1:1", "", "10.0.0.1"},
 		{"[::1]:1", "2001:db8::1", "2001:db8::1"},
 		{"[::ffff:192.0.2.5]:1", "", "192.0.2.5"},
+		// Every hop is a trusted proxy: the first one is the client.
+		{"10.0.0.1:1", "10.9.9.9, 10.0.0.2", "10.9.9.9"},
 	}
 	for _, tc := range cases {
 		r := httptest.NewRequest("GET", "/", nil)
@@ -276,6 +279,64 @@ func TestClientAddr(t *testing.T) {
 		if got := ClientAddr(r, trusted, "X-Forwarded-For").String(); got != tc.want {
 			t.Errorf("peer %s, X-Forwarded-For %q: %s, want %s", tc.peer, tc.xff, got, tc.want)
 		}
+	}
+}
+
+func TestRateLimitCountsIPv6ByNetwork(t *testing.T) {
+	e := echo.New()
+	e.HTTPErrorHandler = errorHandler
+	e.Use(RateLimit(RateLimitConfig{PerSecond: 1, Burst: 2, Now: newClock().Now}))
+	e.GET("/", func(c echo.Context) error { return c.String(200, "ok") })
+	from := func(peer string) func(*http.Request) {
+		return func(r *http.Request) { r.RemoteAddr = peer }
+	}
+	// Three addresses of one /64 share one bucket of two.
+	for i, peer := range []string{"[2001:db8:1:2::1]:1", "[2001:db8:1:2::2]:1", "[2001:db8:1:2:ffff::3]:1"} {
+		rec := do(t, e, "GET", "/", from(peer))
+		if want := map[bool]int{true: 200, false: 429}[i < 2]; rec.Code != want {
+			t.Errorf("request %d from %s: %d, want %d", i+1, peer, rec.Code, want)
+		}
+	}
+	if rec := do(t, e, "GET", "/", from("[2001:db8:1:3::1]:1")); rec.Code != 200 {
+		t.Errorf("another /64 is limited too: %d", rec.Code)
+	}
+}
+
+func TestSourceLabelIsValidUTF8(t *testing.T) {
+	st := openStore(t, nil)
+	ctx := context.Background()
+	if _, err := st.AddNumber(ctx, "test", "+447400123456", ""); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg, st, nil)
+	long := "a" + strings.Repeat("é", 30) // a cut at 48 bytes ends inside a character unless it is careful
+	for _, src := range []string{long, "bad\xff\xfesource"} {
+		if _, err := st.Insert(ctx, store.Inbound{To: "+447400123456", From: "X", Body: "hi " + src, Source: src}); err != nil {
+			t.Fatal(err)
+		}
+		m.ObserveIngest(src, store.Result{ID: 1, Published: true}, nil)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gathering the metrics failed: %v", err)
+	}
+	seen := 0
+	for _, mf := range mfs {
+		for _, mt := range mf.GetMetric() {
+			for _, lp := range mt.GetLabel() {
+				if lp.GetName() != "source" {
+					continue
+				}
+				seen++
+				if !utf8.ValidString(lp.GetValue()) || len(lp.GetValue()) > 48 {
+					t.Errorf("%s has the source label %q", mf.GetName(), lp.GetValue())
+				}
+			}
+		}
+	}
+	if seen < 2 {
+		t.Errorf("%d source labels, want at least the two ingested", seen)
 	}
 }
 

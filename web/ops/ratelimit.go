@@ -60,7 +60,7 @@ func RateLimit(cfg RateLimitConfig) echo.MiddlewareFunc {
 			if exempt(c.Request().URL.Path) {
 				return next(c)
 			}
-			addr := ClientAddr(c.Request(), l.cfg.TrustedProxies, l.cfg.ProxyHeader)
+			addr := bucketOf(ClientAddr(c.Request(), l.cfg.TrustedProxies, l.cfg.ProxyHeader))
 			if wait, ok := l.allow(addr); !ok {
 				secs := strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1))
 				c.Response().Header().Set("Retry-After", secs)
@@ -86,6 +86,21 @@ func newLimiter(cfg RateLimitConfig) *limiter {
 	idle := time.Duration(float64(cfg.Burst) / cfg.PerSecond * float64(time.Second))
 	idle = max(idle, time.Minute)
 	return &limiter{cfg: cfg, idle: idle, clients: map[netip.Addr]*client{}}
+}
+
+// bucketOf is the address a client's requests are counted under: an IPv4
+// address itself, and for IPv6 its /64 network, since one subscriber is
+// usually given a whole /64 and could otherwise take a new bucket for
+// every request.
+func bucketOf(a netip.Addr) netip.Addr {
+	if !a.Is6() {
+		return a
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return a
+	}
+	return p.Addr()
 }
 
 func exempt(path string) bool {
@@ -157,7 +172,7 @@ func (l *limiter) tracked() int {
 // ClientAddr is the address of the client that made r: the peer, or, when
 // the peer is a trusted proxy, the address the proxy header names (the
 // right-most address in X-Forwarded-For that is not itself a trusted
-// proxy).
+// proxy, or the left-most when every one is).
 func ClientAddr(r *http.Request, trusted []netip.Prefix, header string) netip.Addr {
 	peer := peerAddr(r.RemoteAddr)
 	if header == "" || !isTrusted(peer, trusted) {
@@ -177,7 +192,7 @@ func ClientAddr(r *http.Request, trusted []netip.Prefix, header string) netip.Ad
 		if !a.IsValid() {
 			return peer
 		}
-		if !isTrusted(a, trusted) {
+		if !isTrusted(a, trusted) || i == 0 {
 			return a
 		}
 	}
