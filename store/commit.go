@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // maxGroup bounds how many messages share one transaction.
@@ -24,9 +25,10 @@ type committer struct {
 }
 
 type ingestReq struct {
-	ctx   context.Context
-	in    Inbound
-	reply chan ingestReply
+	ctx    context.Context
+	in     Inbound
+	queued time.Time
+	reply  chan ingestReply
 }
 
 type ingestReply struct {
@@ -42,7 +44,7 @@ func newCommitter(s *Store) *committer {
 }
 
 func (c *committer) submit(ctx context.Context, in Inbound) (Result, error) {
-	req := &ingestReq{ctx: ctx, in: in, reply: make(chan ingestReply, 1)}
+	req := &ingestReq{ctx: ctx, in: in, queued: time.Now(), reply: make(chan ingestReply, 1)}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -102,13 +104,17 @@ func (c *committer) write(batch []*ingestReq) {
 	for i, r := range batch {
 		ins[i] = r.in
 	}
-	res, err := c.s.InsertBatch(context.Background(), ins)
+	res, err := c.s.insertBatch(context.Background(), ins)
+	observe := c.s.observer()
 	for i, r := range batch {
-		if err != nil {
-			r.reply <- ingestReply{err: err}
-			continue
+		reply := ingestReply{err: err}
+		if err == nil {
+			reply = ingestReply{res: res[i], err: res[i].Err}
 		}
-		r.reply <- ingestReply{res: res[i], err: res[i].Err}
+		if observe != nil {
+			observe(r.in.Source, reply.res, reply.err, time.Since(r.queued))
+		}
+		r.reply <- reply
 	}
 }
 

@@ -41,6 +41,39 @@ func (s *Store) Insert(ctx context.Context, in Inbound) (Result, error) {
 // (a number that does not parse, an empty sender) gets its Err set and the
 // others are stored; the returned error is for the transaction as a whole.
 func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error) {
+	start := time.Now()
+	res, err := s.insertBatch(ctx, ins)
+	if observe := s.observer(); observe != nil {
+		for i, in := range ins {
+			r := Result{}
+			rerr := err
+			if err == nil {
+				r, rerr = res[i], res[i].Err
+			}
+			observe(in.Source, r, rerr, time.Since(start))
+		}
+	}
+	return res, err
+}
+
+// IngestObserver is told of every message an insert stored, refused or
+// failed, with how long it waited for its commit.
+type IngestObserver func(source string, res Result, err error, wait time.Duration)
+
+// ObserveIngest sets the observer of inserts (for metrics).
+func (s *Store) ObserveIngest(fn IngestObserver) {
+	s.mu.Lock()
+	s.observe = fn
+	s.mu.Unlock()
+}
+
+func (s *Store) observer() IngestObserver {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.observe
+}
+
+func (s *Store) insertBatch(ctx context.Context, ins []Inbound) ([]Result, error) {
 	out := make([]Result, len(ins))
 	preps := s.prepareAll(ins)
 	tx, err := s.begin(ctx)

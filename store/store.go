@@ -59,6 +59,7 @@ type Store struct {
 
 	mu       sync.Mutex
 	onCommit []func(lastID int64)
+	observe  IngestObserver
 }
 
 // Open opens (creating when needed) the database at dsn, a plain path or

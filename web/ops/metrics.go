@@ -39,6 +39,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	ingested *prometheus.CounterVec
+	commit   *prometheus.HistogramVec
 }
 
 // NewMetrics registers the site's metrics on reg (a new registry when nil):
@@ -65,8 +66,14 @@ func NewMetrics(reg *prometheus.Registry, st *store.Store, hub *live.Hub) *Metri
 			Name: "smsinbox_messages_ingested_total",
 			Help: "Messages handed to the store by ingest paths, by source and outcome.",
 		}, []string{"source", "outcome"}),
+		commit: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "smsinbox_ingest_commit_seconds",
+			Help:    "Time from handing a message to the store to its commit, by source.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"source"}),
 	}
 	m.requests = register(reg, m.requests)
+	m.commit = register(reg, m.commit)
 	m.duration = register(reg, m.duration)
 	m.ingested = register(reg, m.ingested)
 	cs := []prometheus.Collector{newStoredCounter(st),
@@ -93,6 +100,12 @@ func NewMetrics(reg *prometheus.Registry, st *store.Store, hub *live.Hub) *Metri
 	cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, c := range cs {
 		register(reg, c)
+	}
+	if st != nil {
+		st.ObserveIngest(func(source string, res store.Result, err error, wait time.Duration) {
+			m.ObserveIngest(source, res, err)
+			m.commit.WithLabelValues(sourceLabel(source)).Observe(wait.Seconds())
+		})
 	}
 	return m
 }

@@ -143,6 +143,10 @@ func TestMetrics(t *testing.T) {
 		`smsinbox_messages_stored_total{source="modem:/dev/ttyUSB0"} 1`,
 		`smsinbox_messages_ingested_total{outcome="duplicate",source="twilio"} 1`,
 		`smsinbox_messages_ingested_total{outcome="refused",source="import"} 1`,
+		// Inserts through the store are observed by themselves.
+		`smsinbox_messages_ingested_total{outcome="stored",source="import"} 2`,
+		`smsinbox_messages_ingested_total{outcome="stored",source="modem:/dev/ttyUSB0"} 1`,
+		`smsinbox_ingest_commit_seconds_count{source="import"} 2`,
 		`smsinbox_messages_last_id 4`,
 		`go_goroutines`,
 	} {
