@@ -99,18 +99,24 @@ func (w *Worker) part(d *pdu.Deliver, in store.Inbound) store.Part {
 	return p
 }
 
+// firstSight reports whether the message id is reported for the first
+// time; what was reported is remembered in a bounded set.
+func (w *Worker) firstSight(id string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.bad[id] {
+		return false
+	}
+	if len(w.bad) > 10000 {
+		clear(w.bad)
+	}
+	w.bad[id] = true
+	return true
+}
+
 // badOnce logs a message that cannot be stored, once per message.
 func (w *Worker) badOnce(id string, e entry, err error) {
-	w.mu.Lock()
-	seen := w.bad[id]
-	if !seen {
-		if len(w.bad) > 10000 {
-			clear(w.bad)
-		}
-		w.bad[id] = true
-	}
-	w.mu.Unlock()
-	if seen {
+	if !w.firstSight(id) {
 		return
 	}
 	w.m.errors.WithLabelValues(w.cfg.Port, "decode").Inc()
@@ -120,11 +126,7 @@ func (w *Worker) badOnce(id string, e entry, err error) {
 // skipOnce logs, once, a message of another type than SMS-DELIVER that
 // stays on the modem (an outgoing message a phone stored).
 func (w *Worker) skipOnce(id string, e entry, typ string) {
-	w.mu.Lock()
-	seen := w.bad[id]
-	w.bad[id] = true
-	w.mu.Unlock()
-	if !seen {
+	if w.firstSight(id) {
 		w.log.Info("a stored message that was not received stays on the modem", "slot", e.slot, "type", typ)
 	}
 }

@@ -503,28 +503,15 @@ func (s *session) handleURCs(ctx context.Context) error {
 }
 
 // read reads one slot named by an indication; an empty slot gives nothing.
+// A slot in another memory than the one in use is stored and deleted here,
+// while that memory is selected.
 func (s *session) read(ctx context.Context, mem string, idx int) ([]entry, error) {
-	if mem != "" && s.mem != "" && mem != s.mem {
-		// Read and delete in the memory the indication names, then go back.
+	other := mem != "" && s.mem != "" && mem != s.mem
+	if other {
 		if _, err := s.cmd(ctx, `AT+CPMS="`+mem+`"`); err != nil {
 			return nil, err
 		}
 		defer s.cmd(ctx, `AT+CPMS="`+s.mem+`"`)
-		readAt := s.w.cfg.Now()
-		resp, err := s.cmd(ctx, fmt.Sprintf("AT+CMGR=%d", idx))
-		if err != nil {
-			if at.Code(err) == 321 {
-				return nil, nil
-			}
-			return nil, err
-		}
-		msgs, _ := at.ParseMessages(resp, false)
-		var out []entry
-		for _, m := range msgs {
-			out = append(out, entry{slot: idx, stored: m, readAt: readAt})
-		}
-		// Commit and delete here, while the memory is selected.
-		return nil, s.process(ctx, out)
 	}
 	readAt := s.w.cfg.Now()
 	resp, err := s.cmd(ctx, fmt.Sprintf("AT+CMGR=%d", idx))
@@ -541,6 +528,9 @@ func (s *session) read(ctx context.Context, mem string, idx int) ([]entry, error
 	var out []entry
 	for _, m := range msgs {
 		out = append(out, entry{slot: idx, stored: m, readAt: readAt})
+	}
+	if other {
+		return nil, s.process(ctx, out)
 	}
 	return out, nil
 }

@@ -374,11 +374,12 @@ func TestSlowModem(t *testing.T) {
 	for _, p := range []string{pduHello, pduRaspberry, pduCellC, pduBank} {
 		r.fake.Store(p)
 	}
-	// Each line takes 80 ms: the listing (9 lines) takes longer than the
-	// command timeout, but no single line does.
-	r.fake.SetDelay(80 * time.Millisecond)
+	// Each line takes 100 ms: the listing (9 lines) takes longer than the
+	// command timeout, but no single line does, with room for a busy
+	// machine.
+	r.fake.SetDelay(100 * time.Millisecond)
 	cfg := r.config()
-	cfg.CommandTimeout = 350 * time.Millisecond
+	cfg.CommandTimeout = 600 * time.Millisecond
 	r.start(cfg)
 	r.waitMessages(4)
 	r.waitEmpty()

@@ -28,6 +28,16 @@ func intlNumber(s string) string {
 	return "+" + s
 }
 
+// partCount reads how many SMS parts a provider says a message was made
+// of; anything that is not a small positive number gives 0 (unknown).
+func partCount(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 255 {
+		return 0
+	}
+	return n
+}
+
 // first returns the first non-empty value among the named fields.
 func first(get func(string) string, names ...string) string {
 	for _, n := range names {

@@ -230,5 +230,15 @@ func wantMessage(from, to, body, source, sourceID string, received time.Time) fu
 	}
 }
 
+// wantParts checks how many SMS parts the one stored message was made of.
+func wantParts(n int) func(t *testing.T, msgs []store.Message, a answer) {
+	return func(t *testing.T, msgs []store.Message, _ answer) {
+		t.Helper()
+		if got := msgs[0].Parts; got != n {
+			t.Errorf("stored with %d parts, want %d", got, n)
+		}
+	}
+}
+
 // bigBody is a body just over the limit.
 var bigBody = "Body=" + strings.Repeat("x", MaxBody)

@@ -84,6 +84,7 @@ func (h *Handlers) twilio() *adapter {
 				Body:       p.Get("Body"),
 				SourceID:   first(p.Get, "MessageSid", "SmsMessageSid", "SmsSid"),
 				ReceivedAt: r.h.now(),
+				Parts:      partCount(p.Get("NumSegments")),
 			}}}, nil
 		},
 		ack: func(c echo.Context, _ []store.Result) error {
@@ -301,11 +302,19 @@ func (h *Handlers) plivo() *adapter {
 				}
 				post = f
 			}
-			mac := macOf(sha256.New, token, plivoSigned(r.signedURL(), r.isGet(), post), ".", nonce)
+			// Plivo's SDKs differ on whether the URL's query is signed
+			// decoded or as sent; both are accepted.
+			u := r.signedURL()
+			macs := [][]byte{macOf(sha256.New, token, plivoSigned(u, r.isGet(), post, false), ".", nonce)}
+			if raw := plivoSigned(u, r.isGet(), post, true); raw != plivoSigned(u, r.isGet(), post, false) {
+				macs = append(macs, macOf(sha256.New, token, raw, ".", nonce))
+			}
 			ok := false
 			for _, s := range strings.Split(sigs, ",") {
-				if equalBase64(mac, s) {
-					ok = true
+				for _, mac := range macs {
+					if equalBase64(mac, s) {
+						ok = true
+					}
 				}
 			}
 			if !ok {
@@ -324,6 +333,7 @@ func (h *Handlers) plivo() *adapter {
 				Body:       firstRaw(p, "Text", "Body"),
 				SourceID:   p.Get("MessageUUID"),
 				ReceivedAt: r.h.now(),
+				Parts:      partCount(p.Get("Units")),
 			}}}, nil
 		},
 		ack: ackEmpty,
@@ -344,9 +354,10 @@ func firstRaw(p url.Values, names ...string) string {
 // plivoSigned builds the string Plivo signs (before ".nonce"), as its SDKs
 // do: scheme, host and path; then "?" when there is a query or there are
 // form fields; for GET the query fields "k=v" sorted and joined by "&";
-// for POST the URL's query the same way, "." when both exist, then the
-// form fields sorted as "kv" with nothing between.
-func plivoSigned(rawURL string, get bool, post url.Values) string {
+// for POST the URL's query the same way (decoded, or as sent when
+// rawQuery), "." when both exist, then the form fields sorted as "kv" with
+// nothing between.
+func plivoSigned(rawURL string, get bool, post url.Values, rawQuery bool) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return rawURL
@@ -364,14 +375,16 @@ func plivoSigned(rawURL string, get bool, post url.Values) string {
 	}
 	base += "?"
 	if u.RawQuery != "" {
-		// The URL's own query is taken raw, as the SDKs do.
-		raw := url.Values{}
-		for _, kv := range strings.Split(u.RawQuery, "&") {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				raw[k] = []string{v}
+		q := u.Query()
+		if rawQuery {
+			q = url.Values{}
+			for _, kv := range strings.Split(u.RawQuery, "&") {
+				if k, v, ok := strings.Cut(kv, "="); ok {
+					q[k] = []string{v}
+				}
 			}
 		}
-		base += joinSorted(raw, "=", "&")
+		base += joinSorted(q, "=", "&")
 		if len(post) > 0 {
 			base += "."
 		}
@@ -461,6 +474,7 @@ type telnyxEvent struct {
 			} `json:"from"`
 			To         json.RawMessage `json:"to"`
 			Text       string          `json:"text"`
+			Parts      json.RawMessage `json:"parts"`
 			ReceivedAt string          `json:"received_at"`
 			SentAt     string          `json:"sent_at"`
 		} `json:"payload"`
@@ -493,6 +507,7 @@ func parseTelnyx(r *request) ([]item, error) {
 		SourceID:   p.ID,
 		SentAt:     sent,
 		ReceivedAt: received,
+		Parts:      partCount(jsonString(p.Parts)),
 	}}}, nil
 }
 

@@ -77,6 +77,7 @@ func TestTwilio(t *testing.T) {
 				}
 			}},
 		{name: "retry stores one row", req: twilioPost(good, twilioSign(twilioToken, u, good)), times: 3, status: 200, rows: 1, body: "<Response>"},
+		{name: "segments", req: twilioPost(edit("NumSegments", "3"), twilioSign(twilioToken, u, edit("NumSegments", "3"))), status: 200, rows: 1, check: wantParts(3)},
 		{name: "signed with :443", req: twilioPost(good, twilioSign(twilioToken, "https://sms.example.com:443/ingest/twilio", good)), status: 200, rows: 1},
 		{name: "GET", req: func() *http.Request {
 			return newRequest("GET", getQuery, "", "X-Twilio-Signature", twilioSign(twilioToken, publicURL+getQuery, nil))
@@ -289,10 +290,13 @@ func TestPlivo(t *testing.T) {
 	wrong := plivoSign("another-token", u, nonce, good)
 	noText := plivoForm()
 	noText.Set("Text", "")
+	twoUnits := plivoForm()
+	twoUnits.Set("Units", "2")
 	runCases(t, Config{PlivoAuthToken: plivoToken}, []providerCase{
 		{name: "success", req: plivoPost(good, sig, nonce), status: 200, rows: 1,
 			check: wantMessage("+447400123456", "+14155550199", "Your Plivo code is 771204", "plivo", "2a3b4c5d-6e7f-11ee-8c99-0242ac120002", testNow)},
 		{name: "several signatures", req: plivoPost(good, wrong+","+sig, nonce), status: 200, rows: 1},
+		{name: "units", req: plivoPost(twoUnits, plivoSign(plivoToken, u, nonce, twoUnits), nonce), status: 200, rows: 1, check: wantParts(2)},
 		{name: "retry", req: plivoPost(good, sig, nonce), times: 2, status: 200, rows: 1},
 		{name: "missing signature", req: plivoPost(good, "", nonce), status: 401, rows: 0},
 		{name: "missing nonce", req: plivoPost(good, sig, ""), status: 401, rows: 0},
@@ -347,11 +351,30 @@ func TestPlivoVectors(t *testing.T) {
 		if !tc.get {
 			post = params
 		}
-		got := base64.StdEncoding.EncodeToString(macOf(sha256.New, token, plivoSigned(u, tc.get, post), ".", nonce))
+		got := base64.StdEncoding.EncodeToString(macOf(sha256.New, token, plivoSigned(u, tc.get, post, false), ".", nonce))
 		if got != tc.want {
 			t.Errorf("%s get=%v: %s, want %s", tc.url, tc.get, got, tc.want)
 		}
 	}
+}
+
+// TestPlivoEscapedQuery checks a POST to a URL whose query holds escapes,
+// signed as plivo-python's validate_v3_signature computes it (the query
+// decoded); the vector was computed with that algorithm.
+func TestPlivoEscapedQuery(t *testing.T) {
+	form := url.Values{"From": {"447400123456"}, "To": {"14155550199"}, "Text": {"Code 1"}}
+	const nonce = "31627761595286130198"
+	const sig = "v3eAXJa2xfAdBmJhyT47bW9NVT0b6vrP4Eun/unoc10="
+	runCases(t, Config{PlivoAuthToken: plivoToken}, []providerCase{
+		{name: "decoded query", req: func() *http.Request {
+			return newRequest("POST", "/ingest/plivo?to=%2B447400123456&x=a+b", form.Encode(), "Content-Type", formType,
+				"X-Plivo-Signature-V3", sig, "X-Plivo-Signature-V3-Nonce", nonce)
+		}, status: 200, rows: 1},
+		{name: "another query", req: func() *http.Request {
+			return newRequest("POST", "/ingest/plivo?to=%2B447400123456&x=a+c", form.Encode(), "Content-Type", formType,
+				"X-Plivo-Signature-V3", sig, "X-Plivo-Signature-V3-Nonce", nonce)
+		}, status: 403, rows: 0},
+	})
 }
 
 // --- Telnyx -----------------------------------------------------------------
@@ -382,12 +405,14 @@ func TestTelnyx(t *testing.T) {
 	staleTS := strconv.FormatInt(testNow.Add(-301*time.Second).Unix(), 10)
 	sent := strings.Replace(telnyxBody, `"message.received"`, `"message.sent"`, 1)
 	noText := strings.Replace(telnyxBody, `"Hello, World! Code 5512"`, `""`, 1)
+	twoParts := strings.Replace(telnyxBody, `"parts":1`, `"parts":2`, 1)
 	cases := []providerCase{
 		{name: "success", req: post(telnyxBody, sign(priv, ts, telnyxBody), ts), status: 200, rows: 1,
 			check: wantMessage("+18665550001", "+18445550001", "Hello, World! Code 5512", "telnyx", "7ee4241c-f127-47e5-9c34-3aac291f8058",
 				time.Date(2026, 11, 20, 9, 59, 58, 467e6, time.UTC))},
 		{name: "retry", req: post(telnyxBody, sign(priv, ts, telnyxBody), ts), times: 2, status: 200, rows: 1},
 		{name: "other event acknowledged", req: post(sent, sign(priv, ts, sent), ts), status: 200, rows: 0},
+		{name: "parts", req: post(twoParts, sign(priv, ts, twoParts), ts), status: 200, rows: 1, check: wantParts(2)},
 		{name: "missing signature", req: post(telnyxBody, "", ts), status: 401, rows: 0},
 		{name: "signed by another key", req: post(telnyxBody, sign(otherPriv, ts, telnyxBody), ts), status: 403, rows: 0},
 		{name: "timestamp not the signed one", req: post(telnyxBody, sign(priv, ts, telnyxBody), strconv.FormatInt(testNow.Unix(), 10)), status: 403, rows: 0},

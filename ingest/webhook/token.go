@@ -129,8 +129,11 @@ func (h *Handlers) kannel() *adapter {
 
 // parseKannel reads the fields of the get-url (or post-url form) template
 // documented in docs/ingest.md: from=%p to=%P text=%b coding=%c charset=%C
-// ts=%T id=%I. The text arrives as the message's bytes: UCS-2 stays
-// UTF-16BE unless the smsbox recodes it, and 8-bit data is binary.
+// ts=%T id=%I. The text arrives as the message's bytes; Kannel's coding is
+// 0 for the default alphabet (passed on as UTF-8), 1 for 8-bit data and 2
+// for UCS-2, which stays UTF-16BE unless the smsbox recodes it (then
+// coding is 0 and charset UTF-8). 8-bit data without a text charset is
+// binary.
 func parseKannel(r *request) ([]item, error) {
 	f, err := r.fields()
 	if err != nil {
@@ -149,9 +152,9 @@ func parseKannel(r *request) ([]item, error) {
 	}
 	text, coding, charset := []byte(f.Get("text")), f.Get("coding"), f.Get("charset")
 	switch {
-	case coding == "2" || strings.EqualFold(charset, "8-BIT"):
+	case strings.EqualFold(charset, "8-BIT") || coding == "1" && charset == "":
 		in.Binary = text
-	case coding == "3" && charset == "":
+	case coding == "2" && charset == "":
 		if in.Body, err = decodeText(text, "UTF-16BE"); err != nil {
 			return nil, err
 		}

@@ -123,17 +123,27 @@ func TestKannel(t *testing.T) {
 			"coding": {"0"}, "charset": {"UTF-8"}, "ts": {"1795168790"}, "id": {"b8a1c3d2-1f2e-4a5b-9c8d-7e6f5a4b3c2d"}, "smsc": {"gsm1"}}
 	}
 	ucs2 := base()
-	ucs2.Set("coding", "3")
+	ucs2.Set("coding", "2")
 	ucs2.Set("charset", "UTF-16BE")
 	ucs2.Set("text", string([]byte{0x04, 0x1a, 0x04, 0x3e, 0x04, 0x34, 0x00, 0x3a, 0x00, 0x20, 0x00, 0x37, 0x00, 0x37, 0xd8, 0x3d, 0xde, 0x00}))
 	odd := base()
-	odd.Set("coding", "3")
+	odd.Set("coding", "2")
 	odd.Set("charset", "UTF-16BE")
 	odd.Set("text", "\x04")
 	bin := base()
-	bin.Set("coding", "2")
+	bin.Set("coding", "1")
 	bin.Set("charset", "8-BIT")
 	bin.Set("text", "\x00\x01\xfe")
+	// Without %C in the template only Kannel's coding tells: 1 is 8-bit
+	// data, 2 UCS-2.
+	ucs2Bare := base()
+	ucs2Bare.Set("coding", "2")
+	ucs2Bare.Del("charset")
+	ucs2Bare.Set("text", ucs2.Get("text"))
+	binBare := base()
+	binBare.Set("coding", "1")
+	binBare.Del("charset")
+	binBare.Set("text", "\x00\x01\xfe")
 	latin := base()
 	latin.Set("charset", "ISO-8859-1")
 	latin.Set("text", "Code \xe9t\xe9 42")
@@ -143,6 +153,16 @@ func TestKannel(t *testing.T) {
 	noToken.Del("token")
 	wrong := base()
 	wrong.Set("token", "guess")
+	wantUCS2 := func(t *testing.T, msgs []store.Message, _ answer) {
+		if msgs[0].Body != "Код: 77😀" {
+			t.Errorf("body %q", msgs[0].Body)
+		}
+	}
+	wantBinary := func(t *testing.T, msgs []store.Message, _ answer) {
+		if hex.EncodeToString(msgs[0].Binary) != "0001fe" || msgs[0].Body != "" {
+			t.Errorf("binary %x body %q", msgs[0].Binary, msgs[0].Body)
+		}
+	}
 	runCases(t, tokenCfg, []providerCase{
 		{name: "get-url", req: get(base()), status: 200, rows: 1, check: func(t *testing.T, msgs []store.Message, a answer) {
 			wantMessage("+447400123456", "+14155550199", "Your code is 3321", "kannel", "b8a1c3d2-1f2e-4a5b-9c8d-7e6f5a4b3c2d", testNow)(t, msgs, a)
@@ -150,16 +170,10 @@ func TestKannel(t *testing.T) {
 				t.Errorf("answer body %q would be sent back as an SMS", a.body)
 			}
 		}},
-		{name: "UCS-2", req: get(ucs2), status: 200, rows: 1, check: func(t *testing.T, msgs []store.Message, _ answer) {
-			if msgs[0].Body != "Код: 77😀" {
-				t.Errorf("body %q", msgs[0].Body)
-			}
-		}},
-		{name: "8-bit is binary", req: get(bin), status: 200, rows: 1, check: func(t *testing.T, msgs []store.Message, _ answer) {
-			if hex.EncodeToString(msgs[0].Binary) != "0001fe" || msgs[0].Body != "" {
-				t.Errorf("binary %x body %q", msgs[0].Binary, msgs[0].Body)
-			}
-		}},
+		{name: "UCS-2", req: get(ucs2), status: 200, rows: 1, check: wantUCS2},
+		{name: "8-bit is binary", req: get(bin), status: 200, rows: 1, check: wantBinary},
+		{name: "UCS-2 by coding alone", req: get(ucs2Bare), status: 200, rows: 1, check: wantUCS2},
+		{name: "8-bit by coding alone", req: get(binBare), status: 200, rows: 1, check: wantBinary},
 		{name: "Latin-1", req: get(latin), status: 200, rows: 1, check: func(t *testing.T, msgs []store.Message, _ answer) {
 			if msgs[0].Body != "Code été 42" {
 				t.Errorf("body %q", msgs[0].Body)
