@@ -82,18 +82,21 @@ func (w *Worker) inbound(d *pdu.Deliver, id string, readAt time.Time) store.Inbo
 	return in
 }
 
-// isPart reports whether d is one part of a text message the store must
-// reassemble. Binary parts are stored one by one.
+// isPart reports whether d is one part of a message the store must
+// reassemble.
 func isPart(d *pdu.Deliver) bool {
-	return d.Concat != nil && d.Concat.Total > 1 && !d.Binary
+	return d.Concat != nil && d.Concat.Total > 1
 }
 
 func (w *Worker) part(d *pdu.Deliver, in store.Inbound) store.Part {
 	p := store.Part{Inbound: in, Ref: d.Concat.Ref, RefBits: d.Concat.RefBits, Total: d.Concat.Total, Seq: d.Concat.Seq}
 	p.Body = ""
-	if d.Encoding == pdu.EncodingUCS2 {
+	switch {
+	case d.Binary:
+		// in.Binary holds this part's octets; the store joins them.
+	case d.Encoding == pdu.EncodingUCS2:
 		p.UCS2 = d.UserData
-	} else {
+	default:
 		p.Text = d.Text
 	}
 	return p
