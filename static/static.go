@@ -4,6 +4,8 @@
 package static
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -23,6 +25,9 @@ type Asset struct {
 	Type   string // Content-Type
 	Body   []byte
 	ETag   string // strong validator from the content hash
+	// Gzip is Body compressed once, served to clients that accept gzip;
+	// nil when compression would not make it smaller.
+	Gzip []byte
 }
 
 var (
@@ -40,19 +45,43 @@ func init() {
 		if err != nil {
 			panic(err)
 		}
-		sum := sha256.Sum256(body)
-		h := hex.EncodeToString(sum[:])[:10]
-		ext := path.Ext(e.Name())
-		a := &Asset{
-			Name:   e.Name(),
-			Hashed: strings.TrimSuffix(e.Name(), ext) + "." + h + ext,
-			Type:   contentType(ext),
-			Body:   body,
-			ETag:   `"` + h + `"`,
-		}
+		a := New(e.Name(), body)
 		byName[a.Name] = a
 		byHashed[a.Hashed] = a
 	}
+}
+
+// New makes an asset of a file's name and content: its hashed name,
+// content type, validator and compressed copy.
+func New(name string, body []byte) *Asset {
+	sum := sha256.Sum256(body)
+	h := hex.EncodeToString(sum[:])[:10]
+	ext := path.Ext(name)
+	return &Asset{
+		Name:   name,
+		Hashed: strings.TrimSuffix(name, ext) + "." + h + ext,
+		Type:   contentType(ext),
+		Body:   body,
+		ETag:   `"` + h + `"`,
+		Gzip:   Compress(body),
+	}
+}
+
+// Compress gzips body at the best compression, or gives nil when that
+// would not save at least a tenth of it (small or already compressed
+// files).
+func Compress(body []byte) []byte {
+	if len(body) < 256 {
+		return nil
+	}
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(body)
+	w.Close()
+	if buf.Len() > len(body)-len(body)/10 {
+		return nil
+	}
+	return buf.Bytes()
 }
 
 func contentType(ext string) string {

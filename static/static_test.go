@@ -1,8 +1,11 @@
 package static
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"strings"
 	"testing"
 )
@@ -36,5 +39,32 @@ func TestURLAndLookup(t *testing.T) {
 	}
 	if !strings.HasPrefix(Get("app.css").Type, "text/css") || !strings.HasPrefix(Get("app.js").Type, "text/javascript") {
 		t.Error("wrong content types")
+	}
+}
+
+func TestCompressed(t *testing.T) {
+	for _, name := range []string{"app.css", "app.js"} {
+		a := Get(name)
+		if a.Gzip == nil || len(a.Gzip) >= len(a.Body) {
+			t.Fatalf("%s has no smaller compressed copy", name)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(a.Gzip))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(got, a.Body) {
+			t.Errorf("%s: the compressed copy does not hold the file (%v)", name, err)
+		}
+	}
+	if Compress([]byte("tiny")) != nil {
+		t.Error("a tiny file was compressed")
+	}
+	random := make([]byte, 4096)
+	for i := range random {
+		random[i] = byte(i*7919 ^ i>>3*31)
+	}
+	if gz := Compress(random); gz != nil && len(gz) > len(random)-len(random)/10 {
+		t.Error("a compressed copy that saves less than a tenth was kept")
 	}
 }

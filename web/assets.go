@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+	"os"
+	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,12 +30,56 @@ func serveAsset(c echo.Context, a *static.Asset, immutable bool) error {
 	} else {
 		h.Set("Cache-Control", "public, max-age=300")
 	}
+	if selfEncoded(c) {
+		varyEncoding(h)
+	}
 	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, a.ETag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, a.Type, a.Body)
+	var gz []byte
+	if selfEncoded(c) && acceptsGzip(c.Request()) {
+		gz = a.Gzip
+	}
+	return send(c, http.StatusOK, a.Type, a.Body, gz)
 }
 
 func (s *Server) favicon(c echo.Context) error {
 	return serveAsset(c, static.Get("favicon.svg"), false)
+}
+
+// benchStaticEnv names a folder whose files the site also serves under
+// /bench-static/, exactly as it serves its own assets (a file NAME.gz
+// beside NAME is its compressed form). Benchmarks compare pages with the
+// same bytes served as static files by the same server. Off unless set;
+// see docs/performance.md.
+const benchStaticEnv = "SMSINBOX_BENCH_STATIC_DIR"
+
+// benchStatic serves the files of dir, each read once and then kept in
+// memory as the embedded assets are.
+func (s *Server) benchStatic(dir string) echo.HandlerFunc {
+	var assets sync.Map // name -> *static.Asset
+	return func(c echo.Context) error {
+		name := c.Param("file")
+		if v, ok := assets.Load(name); ok {
+			return serveAsset(c, v.(*static.Asset), false)
+		}
+		if name == "" || strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
+			return errNotFound
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return errNotFound
+		}
+		defer root.Close()
+		body, err := root.ReadFile(name)
+		if err != nil {
+			return errNotFound
+		}
+		a := static.New(name, body)
+		if gz, err := root.ReadFile(name + ".gz"); err == nil {
+			a.Gzip = gz
+		}
+		v, _ := assets.LoadOrStore(name, a)
+		return serveAsset(c, v.(*static.Asset), false)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"smsinbox/store"
@@ -114,24 +115,25 @@ func (s *Server) liveAfter(ctx context.Context, ms []store.Message) int64 {
 
 func (s *Server) home(c echo.Context) error {
 	ctx := c.Request().Context()
-	nums, err := s.st.Numbers(ctx, store.NumberFilter{})
+	ns, err := s.numbers(ctx)
 	if err != nil {
 		return err
 	}
 	v := s.validator("home")
-	for _, n := range nums {
-		v.number(n)
-	}
-	if s.fresh(c, v) {
-		return nil
-	}
+	v.int(int64(ns.digest))
+	v.lastMod = ns.lastMod
+	return s.page(c, v, func() (templ.Component, error) { return s.homePage(c, ns.nums) })
+}
+
+func (s *Server) homePage(c echo.Context, nums []store.Number) (templ.Component, error) {
+	ctx := c.Request().Context()
 	latest, err := s.st.Messages(ctx, store.Filter{Limit: homeLatest})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	senders, err := s.st.Senders(ctx, store.SenderFilter{Limit: moreSenders})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := s.now()
 	groups := groupByCountry(nums)
@@ -154,7 +156,7 @@ func (s *Server) home(c echo.Context) error {
 		Live:    s.live(ctx, "/", "/events", latest),
 		Senders: senders,
 	}
-	return Render(c, http.StatusOK, templates.HomePage(meta, view))
+	return templates.HomePage(meta, view), nil
 }
 
 // groupByCountry keeps the active numbers, grouped by country name.
@@ -184,7 +186,7 @@ func (s *Server) lookupNumber(ctx context.Context, digits string) (store.Number,
 	if digits == "" || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
 		return store.Number{}, store.Errorf(store.KindNotFound, "there is no such number on this site")
 	}
-	n, err := s.st.Number(ctx, digits)
+	n, err := s.number164(ctx, "+"+digits)
 	if err != nil {
 		return n, err
 	}
@@ -221,12 +223,14 @@ func (s *Server) number(c echo.Context) error {
 	}
 	v := s.validator("number", strconv.FormatInt(before, 10))
 	v.number(n)
-	if s.fresh(c, v) {
-		return nil
-	}
+	return s.page(c, v, func() (templ.Component, error) { return s.numberPage(c, n, before) })
+}
+
+func (s *Server) numberPage(c echo.Context, n store.Number, before int64) (templ.Component, error) {
+	ctx := c.Request().Context()
 	ms, err := s.st.Messages(ctx, store.Filter{NumberID: n.ID, Before: before, Limit: pageMessages + 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ms, more := page(ms, pageMessages)
 	now := s.now()
@@ -255,7 +259,7 @@ func (s *Server) number(c echo.Context) error {
 		Feeds:       templates.FeedSet("Messages to "+pretty, path),
 		NoIndex:     before > 0,
 	}
-	return Render(c, http.StatusOK, templates.NumberPage(meta, view))
+	return templates.NumberPage(meta, view), nil
 }
 
 // retired answers 410 with the active numbers to use instead.
@@ -282,7 +286,7 @@ func (s *Server) lookupSender(c echo.Context) (store.Sender, bool, error) {
 	if key == "" || len(key) > store.MaxSenderBytes {
 		return store.Sender{}, false, store.Errorf(store.KindNotFound, "there is no such sender")
 	}
-	sd, err := s.st.Sender(ctx, key)
+	sd, err := s.senderByKey(ctx, key)
 	if err == nil || !store.IsNotFound(err) {
 		return sd, false, err
 	}
@@ -297,7 +301,6 @@ func (s *Server) lookupSender(c echo.Context) (store.Sender, bool, error) {
 }
 
 func (s *Server) sender(c echo.Context) error {
-	ctx := c.Request().Context()
 	sd, moved, err := s.lookupSender(c)
 	if err != nil {
 		return err
@@ -312,21 +315,23 @@ func (s *Server) sender(c echo.Context) error {
 	v := s.validator("sender", sd.Key, strconv.FormatInt(before, 10))
 	v.int(sd.Messages)
 	v.time(sd.LastSeen)
-	if s.fresh(c, v) {
-		return nil
-	}
+	return s.page(c, v, func() (templ.Component, error) { return s.senderPage(c, sd, before) })
+}
+
+func (s *Server) senderPage(c echo.Context, sd store.Sender, before int64) (templ.Component, error) {
+	ctx := c.Request().Context()
 	prof, err := s.st.Profile(ctx, sd.Key)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ms, err := s.st.Messages(ctx, store.Filter{SenderKey: sd.Key, Before: before, Limit: pageMessages + 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ms, more := page(ms, pageMessages)
 	others, err := s.st.Senders(ctx, store.SenderFilter{Sort: "messages", Limit: moreSenders + 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var moreList []store.Sender
 	for _, o := range others {
@@ -360,7 +365,7 @@ func (s *Server) sender(c echo.Context) error {
 		NoIndex:     before > 0,
 		Nav:         "senders",
 	}
-	return Render(c, http.StatusOK, templates.SenderPage(meta, view))
+	return templates.SenderPage(meta, view), nil
 }
 
 func (s *Server) countries(c echo.Context) error {
@@ -376,9 +381,10 @@ func (s *Server) countries(c echo.Context) error {
 		v.int(cc.Messages)
 		v.time(cc.LastMessageAt)
 	}
-	if s.fresh(c, v) {
-		return nil
-	}
+	return s.page(c, v, func() (templ.Component, error) { return s.countriesPage(c, cs), nil })
+}
+
+func (s *Server) countriesPage(c echo.Context, cs []store.Country) templ.Component {
 	sort.SliceStable(cs, func(i, j int) bool { return templates.CountryName(cs[i].Code) < templates.CountryName(cs[j].Code) })
 	meta := templates.Meta{
 		Title:       "Phone numbers by country",
@@ -386,7 +392,7 @@ func (s *Server) countries(c echo.Context) error {
 		Canonical:   s.abs(c, "/countries"),
 		Nav:         "countries",
 	}
-	return Render(c, http.StatusOK, templates.CountriesPage(meta, templates.CountriesView{Now: s.now(), Countries: cs}))
+	return templates.CountriesPage(meta, templates.CountriesView{Now: s.now(), Countries: cs})
 }
 
 // countryCode checks a country URL key: two letters.
@@ -412,19 +418,12 @@ func (s *Server) country(c echo.Context) error {
 	if lower := strings.ToLower(iso); lower != iso {
 		return redirect(c, templates.CountryURL(lower))
 	}
-	nums, err := s.st.Numbers(ctx, store.NumberFilter{Country: iso})
+	ns, err := s.numbers(ctx)
 	if err != nil {
 		return err
 	}
-	var active, retired []store.Number
-	for _, n := range nums {
-		if n.Status == store.StatusActive {
-			active = append(active, n)
-		} else {
-			retired = append(retired, n)
-		}
-	}
-	if len(active) == 0 {
+	cn := ns.country(iso)
+	if cn == nil || len(cn.active) == 0 {
 		return store.Errorf(store.KindNotFound, "there are no numbers in %s on this site", templates.CountryName(iso))
 	}
 	before, err := beforeParam(c)
@@ -432,15 +431,17 @@ func (s *Server) country(c echo.Context) error {
 		return err
 	}
 	v := s.validator("country", iso, strconv.FormatInt(before, 10))
-	for _, n := range nums {
-		v.number(n)
-	}
-	if s.fresh(c, v) {
-		return nil
-	}
+	v.int(int64(cn.digest))
+	v.lastMod = cn.lastMod
+	active, retired := cn.active, cn.retired
+	return s.page(c, v, func() (templ.Component, error) { return s.countryPage(c, iso, before, active, retired) })
+}
+
+func (s *Server) countryPage(c echo.Context, iso string, before int64, active, retired []store.Number) (templ.Component, error) {
+	ctx := c.Request().Context()
 	ms, err := s.st.Messages(ctx, store.Filter{Country: iso, Before: before, Limit: countryLatest + 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ms, more := page(ms, countryLatest)
 	now := s.now()
@@ -464,7 +465,7 @@ func (s *Server) country(c echo.Context) error {
 		NoIndex:     before > 0,
 		Nav:         "countries",
 	}
-	return Render(c, http.StatusOK, templates.CountryPage(meta, view))
+	return templates.CountryPage(meta, view), nil
 }
 
 func (s *Server) senders(c echo.Context) error {
@@ -568,9 +569,11 @@ func (s *Server) message(c echo.Context) error {
 	}
 	v := s.validator("message", strconv.FormatInt(id, 10))
 	v.time(m.StoredAt)
-	if s.fresh(c, v) {
-		return nil
-	}
+	return s.page(c, v, func() (templ.Component, error) { return s.messagePage(c, m), nil })
+}
+
+func (s *Server) messagePage(c echo.Context, m store.Message) templ.Component {
+	id := m.ID
 	display := templates.Visible(m.SenderDisplay)
 	desc := "SMS from " + display + " to " + templates.Pretty(m.Number) + " (" + templates.CountryName(m.Country) + ")"
 	if m.Template != "" {
@@ -586,19 +589,20 @@ func (s *Server) message(c echo.Context) error {
 		Feeds:       templates.FeedSet("Messages to "+templates.Pretty(m.Number), templates.NumberURL(m.Number)),
 	}
 	card := templates.Card{M: m, Now: s.now(), ShowNumber: true, ShowSender: true}
-	return Render(c, http.StatusOK, templates.MessagePage(meta, templates.MessageView{Card: card}))
+	return templates.MessagePage(meta, templates.MessageView{Card: card})
 }
 
 func (s *Server) rules(c echo.Context) error {
 	v := s.validator("rules", s.cfg.Contact)
-	if s.fresh(c, v) {
-		return nil
-	}
+	return s.page(c, v, func() (templ.Component, error) { return s.rulesPage(c), nil })
+}
+
+func (s *Server) rulesPage(c echo.Context) templ.Component {
 	meta := templates.Meta{
 		Title:       "Rules of use and privacy",
 		Description: "What the public numbers of " + templates.SiteName + " are for, what is prohibited, what is stored, and how to have a message removed.",
 		Canonical:   s.abs(c, "/rules"),
 		Nav:         "rules",
 	}
-	return Render(c, http.StatusOK, templates.RulesPage(meta, templates.RulesView{Contact: s.cfg.Contact}))
+	return templates.RulesPage(meta, templates.RulesView{Contact: s.cfg.Contact})
 }

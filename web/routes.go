@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"os"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -13,12 +14,13 @@ func (s *Server) routes() {
 	e := s.e
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover())
+	e.Use(s.noteChanges)
 	e.Use(securityHeaders)
 	e.Use(s.requestLog())
 	e.Use(s.cfg.Middleware...)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
-		Skipper:   isStream,
-		MinLength: 1024,
+		Skipper:   skipGzip,
+		MinLength: minGzip,
 		Level:     5,
 	}))
 
@@ -46,6 +48,9 @@ func (s *Server) routes() {
 	get("/sitemap-:file", s.sitemapPart, "sitemap.part")
 	get("/static/:file", s.static, "static")
 	get("/favicon.ico", s.favicon, "favicon")
+	if dir := os.Getenv(benchStaticEnv); dir != "" {
+		get("/bench-static/:file", s.benchStatic(dir), "bench.static")
+	}
 
 	for _, mount := range s.cfg.Mount {
 		mount(e)

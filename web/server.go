@@ -39,6 +39,10 @@ type Config struct {
 	// ShutdownTimeout is how long Serve waits for requests in flight when
 	// it stops; 10s when 0.
 	ShutdownTimeout time.Duration
+	// PageCacheBytes bounds the memory of rendered pages kept for the
+	// next visitor of an unchanged page; DefaultPageCacheBytes when 0, no
+	// cache when negative.
+	PageCacheBytes int64
 }
 
 // Server is the site.
@@ -52,6 +56,10 @@ type Server struct {
 	base string
 	// version makes page validators change when the program does.
 	version string
+	// pages keeps rendered pages; nil when off.
+	pages *pageStore
+	// state keeps the numbers list between requests.
+	state stateCache
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -85,6 +93,14 @@ func New(st *store.Store, hub *live.Hub, cfg Config) *Server {
 		version: strconv.FormatInt(time.Now().UnixNano(), 36),
 		closing: make(chan struct{}),
 	}
+	switch {
+	case cfg.PageCacheBytes == 0:
+		s.pages = newPageStore(DefaultPageCacheBytes, pageTTL)
+	case cfg.PageCacheBytes > 0:
+		s.pages = newPageStore(cfg.PageCacheBytes, pageTTL)
+	}
+	s.state.maxAge = stateMaxAge
+	s.watchChanges()
 	s.e = echo.New()
 	s.e.HideBanner = true
 	s.e.HidePort = true
