@@ -16,7 +16,6 @@ func (s *Server) routes() {
 	e.Use(middleware.Recover())
 	e.Use(s.noteChanges)
 	e.Use(securityHeaders)
-	e.Use(s.requestLog())
 	e.Use(s.cfg.Middleware...)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper:   skipGzip,
