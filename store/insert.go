@@ -407,25 +407,50 @@ func (w *writer) insertPrepared(ctx context.Context, p prepared) (Result, error)
 	}
 	pub := num.status != StatusPending
 	visible := pub && !hidden
-	ins, err := w.stmt(ctx, `INSERT INTO messages (number_id, sender_id, country, sender_raw, body, "binary", sent_at, received_at, stored_at,
+	const insertMessage = `INSERT INTO messages (number_id, sender_id, country, sender_raw, body, "binary", sent_at, received_at, stored_at,
 			source, source_id, dedupe, code, template_id, parts, incomplete, hidden, hidden_by, visible)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id`)
-	if err != nil {
-		return Result{}, err
-	}
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING`
+	args := []any{num.id, snd.id, num.country, in.From, in.Body, nullBytes(in.Binary), ms(in.SentAt), received, ms(now),
+		in.Source, in.SourceID, dedupe, shape.Code, templateID, in.Parts, in.Incomplete, hidden, hiddenBy, visible}
 	var id int64
-	err = ins.QueryRowContext(ctx, num.id, snd.id, num.country, in.From, in.Body, nullBytes(in.Binary), ms(in.SentAt), received, ms(now),
-		in.Source, in.SourceID, dedupe, shape.Code, templateID, in.Parts, in.Incomplete, hidden, hiddenBy, visible).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
+	var stored bool
+	if w.s.pg != nil {
+		ins, err := w.stmt(ctx, insertMessage+` RETURNING id`)
+		if err != nil {
+			return Result{}, err
+		}
+		err = ins.QueryRowContext(ctx, args...).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return Result{}, err
+		}
+		stored = err == nil
+	} else {
+		// SQLite tells the new row's id without a result set to step.
+		ins, err := w.stmt(ctx, insertMessage)
+		if err != nil {
+			return Result{}, err
+		}
+		res, err := ins.ExecContext(ctx, args...)
+		if err != nil {
+			return Result{}, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return Result{}, err
+		}
+		if stored = n == 1; stored {
+			if id, err = res.LastInsertId(); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	if !stored {
 		var published bool
 		err = w.tx.QueryRowContext(ctx, `SELECT m.id, n.status != 'pending' FROM messages m JOIN numbers n ON n.id = m.number_id WHERE m.dedupe = ?`, dedupe).Scan(&id, &published)
 		if err != nil {
 			return Result{}, err
 		}
 		return Result{ID: id, Duplicate: true, Published: published}, nil
-	}
-	if err != nil {
-		return Result{}, err
 	}
 	if visible {
 		f := facts{id: id, number: num.id, sender: snd.id, template: templateID, sentAt: ms(in.SentAt), receivedAt: received}
