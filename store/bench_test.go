@@ -43,7 +43,7 @@ func benchDB(b *testing.B, messages int) *store.Store {
 			os.Remove(f)
 		}
 	}
-	st, err := store.Open(ctx, path, store.Options{})
+	st, err := store.Open(ctx, path, store.Options{WriteCacheMB: 256})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -42,6 +42,10 @@ type Options struct {
 	AutoAddNumbers bool
 	// Readers is the size of the reader pool; the number of CPUs when 0.
 	Readers int
+	// WriteCacheMB is the page cache of the writer connection in MiB, 32
+	// when 0. Loading millions of messages at once (smsinbox demo) is
+	// several times faster with a cache that holds the indexes.
+	WriteCacheMB int
 }
 
 // Store is the store, on SQLite or PostgreSQL.
@@ -85,9 +89,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)",
+	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)",
 		opts.BusyTimeout.Milliseconds())
-	write, err := sql.Open("sqlite", "file:"+fileURI(path)+"?"+pragmas+"&_txlock=immediate")
+	writeCache := opts.WriteCacheMB
+	if writeCache <= 0 {
+		writeCache = 32
+	}
+	write, err := sql.Open("sqlite", "file:"+fileURI(path)+"?"+pragmas+fmt.Sprintf("&_pragma=cache_size(%d)", -writeCache*1024)+"&_txlock=immediate")
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -99,7 +107,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
-	read, err := sql.Open("sqlite", "file:"+fileURI(path)+"?"+pragmas+"&_pragma=query_only(1)")
+	read, err := sql.Open("sqlite", "file:"+fileURI(path)+"?"+pragmas+"&_pragma=cache_size(-32000)&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, openError(path, err)

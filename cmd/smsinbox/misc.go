@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"smsinbox/ingest/pdu"
+	"smsinbox/store"
 	"smsinbox/store/demo"
 )
 
@@ -68,7 +69,9 @@ running it again over the same database stores nothing new.`,
 						return usagef("demo", "--%s must be at least 1", f.name)
 					}
 				}
-				st, err := e.openStore(*dsn, *busy, false)
+				// A big writer cache keeps the indexes in memory while
+				// millions of messages go in.
+				st, err := store.Open(e.ctx, *dsn, store.Options{BusyTimeout: *busy, WriteCacheMB: 256})
 				if err != nil {
 					return err
 				}
