@@ -157,27 +157,30 @@ func growing(d *countDelta) int64 {
 }
 
 // delayBucket maps a delivery delay to its histogram bucket: tenths of a
-// second below 100 s, then whole seconds up to a day.
+// second below 10 s, whole seconds below 10 minutes, then whole minutes up
+// to a day, so that a sender has at most about 2,100 buckets however many
+// messages it sent.
 func delayBucket(d time.Duration) int64 {
-	if d < 0 {
-		d = 0
-	}
-	if d < 100*time.Second {
+	switch {
+	case d < 0:
+		return 0
+	case d < 10*time.Second:
 		return int64(d / (100 * time.Millisecond))
+	case d < 10*time.Minute:
+		return 100 + int64(d/time.Second)
 	}
-	sec := int64(d / time.Second)
-	if sec > 86400 {
-		sec = 86400
-	}
-	return 1000 + sec
+	return 1000 + min(int64(d/time.Minute), 24*60)
 }
 
 // bucketSeconds is the delay a bucket stands for.
 func bucketSeconds(b int64) float64 {
-	if b < 1000 {
+	switch {
+	case b < 100:
 		return float64(b) / 10
+	case b < 1000:
+		return float64(b - 100)
 	}
-	return float64(b - 1000)
+	return float64(b-1000) * 60
 }
 
 // applyVisible adds (delta +1) or removes (delta -1) one stored message from

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -50,16 +51,17 @@ type Options struct {
 
 // Store is the store, on SQLite or PostgreSQL.
 type Store struct {
-	path   string // the file, or the PostgreSQL address without password
-	d      dialect
-	pg     *pgState // nil on SQLite
-	write  *sql.DB
-	read   *sql.DB
-	now    func() time.Time
-	opts   Options
-	commit *committer
-	rows   rowCache
-	parsed parseCache
+	path    string // the file, or the PostgreSQL address without password
+	d       dialect
+	pg      *pgState // nil on SQLite
+	write   *sql.DB
+	read    *sql.DB
+	now     func() time.Time
+	opts    Options
+	commit  *committer
+	rows    rowCache
+	loading atomic.Bool // a bulk Load runs: inserts leave the search index to its end
+	parsed  parseCache
 
 	mu       sync.Mutex
 	onCommit []func(lastID int64)
@@ -106,6 +108,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, err
+	}
+	if err := s.finishInterruptedLoad(ctx); err != nil {
+		write.Close()
+		return nil, openError(path, err)
 	}
 	read, err := sql.Open("sqlite", "file:"+fileURI(path)+"?"+pragmas+"&_pragma=cache_size(-32000)&_pragma=query_only(1)")
 	if err != nil {

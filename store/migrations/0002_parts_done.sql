@@ -11,3 +11,6 @@ CREATE INDEX parts_done_age ON parts_done (done_at);
 
 -- Binary content of a part (such as a multi-part WAP push).
 ALTER TABLE parts ADD COLUMN data BLOB;
+
+-- The numbers a sender reached, most recent first, for its page.
+CREATE INDEX sender_numbers_recent ON sender_numbers (sender_id, last_at DESC);
