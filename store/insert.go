@@ -190,7 +190,7 @@ func (w *writer) finish(ctx context.Context) error {
 		}
 		w.ftsIDs, w.ftsDocs = nil, nil
 	}
-	if w.ftsTo > 0 && !w.s.loading.Load() {
+	if w.ftsTo > 0 {
 		if _, err := w.tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, body)
 			SELECT id, body FROM messages WHERE id BETWEEN ? AND ? AND visible = 1 AND body != ''`, w.ftsFrom, w.ftsTo); err != nil {
 			return err

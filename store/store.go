@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -60,7 +59,6 @@ type Store struct {
 	opts    Options
 	commit  *committer
 	rows    rowCache
-	loading atomic.Bool // a bulk Load runs: inserts leave the search index to its end
 	parsed  parseCache
 
 	mu       sync.Mutex
@@ -108,10 +106,6 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, err
-	}
-	if err := s.finishInterruptedLoad(ctx); err != nil {
-		write.Close()
-		return nil, openError(path, err)
 	}
 	read, err := sql.Open("sqlite", "file:"+fileURI(path)+"?"+pragmas+"&_pragma=cache_size(-32000)&_pragma=query_only(1)")
 	if err != nil {

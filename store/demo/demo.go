@@ -139,27 +139,21 @@ func Generate(ctx context.Context, st *store.Store, opts Options) (Summary, erro
 			}
 		}
 	}()
-	err := st.Load(ctx, func(insert func([]store.Inbound) ([]store.Result, error)) error {
-		for b := range batches {
-			res, err := insert(b)
-			if err != nil {
-				return err
-			}
-			for _, r := range res {
-				switch {
-				case r.Err != nil:
-					sum.Refused++
-				case r.Duplicate:
-					sum.Duplicates++
-				default:
-					sum.Messages++
-				}
+	for b := range batches {
+		res, err := st.InsertBatch(ctx, b)
+		if err != nil {
+			return sum, err
+		}
+		for _, r := range res {
+			switch {
+			case r.Err != nil:
+				sum.Refused++
+			case r.Duplicate:
+				sum.Duplicates++
+			default:
+				sum.Messages++
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return sum, err
 	}
 	if err := ctx.Err(); err != nil {
 		return sum, err
