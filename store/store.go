@@ -50,16 +50,16 @@ type Options struct {
 
 // Store is the store, on SQLite or PostgreSQL.
 type Store struct {
-	path    string // the file, or the PostgreSQL address without password
-	d       dialect
-	pg      *pgState // nil on SQLite
-	write   *sql.DB
-	read    *sql.DB
-	now     func() time.Time
-	opts    Options
-	commit  *committer
-	rows    rowCache
-	parsed  parseCache
+	path   string // the file, or the PostgreSQL address without password
+	d      dialect
+	pg     *pgState // nil on SQLite
+	write  *sql.DB
+	read   *sql.DB
+	now    func() time.Time
+	opts   Options
+	commit *committer
+	rows   rowCache
+	parsed parseCache
 
 	mu       sync.Mutex
 	onCommit []func(lastID int64)
