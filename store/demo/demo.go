@@ -26,7 +26,7 @@ const (
 	DefaultNumbers  = 12
 	DefaultSenders  = 60
 	DefaultDays     = 30
-	DefaultBatch    = 5000
+	DefaultBatch    = 50000
 )
 
 // Actor is who the demo numbers are added by in the audit log.
