@@ -260,3 +260,25 @@ func (s *Store) PendingParts(ctx context.Context) (int, error) {
 	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM parts`).Scan(&n)
 	return n, err
 }
+
+// RunPartsFlusher calls FlushParts with timeout until ctx ends, every tenth
+// of the timeout (at least a second, at most a minute), and tells report
+// what each round published or what failed.
+func (s *Store) RunPartsFlusher(ctx context.Context, timeout time.Duration, report func(published int, err error)) {
+	t := time.NewTicker(min(max(timeout/10, time.Second), time.Minute))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.FlushParts(ctx, timeout)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil || n > 0 {
+			report(n, err)
+		}
+	}
+}

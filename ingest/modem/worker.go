@@ -248,27 +248,14 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // flushLoop publishes multi-part messages whose parts stopped coming.
 func (w *Worker) flushLoop(ctx context.Context) {
-	every := min(max(w.cfg.PartsTimeout/10, time.Second), time.Minute)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+	w.st.RunPartsFlusher(ctx, w.cfg.PartsTimeout, func(n int, err error) {
+		if err != nil {
+			w.fail("store", err)
+			w.log.Error("publishing incomplete multi-part messages failed", "err", err.Error())
 			return
-		case <-t.C:
-			n, err := w.st.FlushParts(ctx, w.cfg.PartsTimeout)
-			if err != nil {
-				if ctx.Err() == nil {
-					w.fail("store", err)
-					w.log.Error("publishing incomplete multi-part messages failed", "err", err.Error())
-				}
-				continue
-			}
-			if n > 0 {
-				w.log.Info("published incomplete multi-part messages", "messages", n)
-			}
 		}
-	}
+		w.log.Info("published incomplete multi-part messages", "messages", n)
+	})
 }
 
 type metrics struct {

@@ -12,7 +12,6 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -145,21 +144,11 @@ func (h *Handlers) Register(e *echo.Echo) {
 // waited longer than the parts timeout, with gap markers for what is
 // missing.
 func (h *Handlers) RunFlusher(ctx context.Context) {
-	every := min(max(h.cfg.PartsTimeout/4, time.Second), time.Minute)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n, err := h.st.FlushParts(ctx, h.cfg.PartsTimeout)
-		switch {
-		case err != nil && !errors.Is(err, context.Canceled):
+	h.st.RunPartsFlusher(ctx, h.cfg.PartsTimeout, func(n int, err error) {
+		if err != nil {
 			h.log.Error("flushing incomplete multi-part messages", "err", err)
-		case n > 0:
-			h.log.Info("published incomplete multi-part messages", "messages", n)
+			return
 		}
-	}
+		h.log.Info("published incomplete multi-part messages", "messages", n)
+	})
 }
