@@ -27,7 +27,7 @@ const postgresEnv = "SMSINBOX_TEST_POSTGRES"
 
 // database makes a schema of its own in the test database and returns an
 // address whose search_path is that schema.
-func postgresSchema(t *testing.T) string {
+func postgresSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(postgresEnv)
 	if base == "" {
