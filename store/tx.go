@@ -34,10 +34,15 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	// A number's status or a sender's block may have changed. The cache is
+	// emptied while this transaction still holds the writer connection, so
+	// that an insert taking the connection as soon as the commit frees it
+	// cannot read a row from before the commit; and once more after, since a
+	// transaction that ended meanwhile may have kept rows.
+	s.rows.clear()
 	if err := tx.Commit(); err != nil {
 		return openError(s.path, err)
 	}
-	// A number's status or a sender's block may have changed.
 	s.rows.clear()
 	return nil
 }

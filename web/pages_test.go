@@ -274,8 +274,9 @@ func TestConditionalRequests(t *testing.T) {
 				t.Errorf("304 carries ETag %q, want %q", res.Header.Get("ETag"), etag)
 			}
 			if lastMod != "" {
-				if res, _ := s.get(path, "If-Modified-Since", lastMod); res.StatusCode != http.StatusNotModified {
-					t.Errorf("If-Modified-Since: status %d, want 304", res.StatusCode)
+				// A date alone cannot tell a hidden message, so it never gets 304.
+				if res, _ := s.get(path, "If-Modified-Since", lastMod); res.StatusCode != http.StatusOK {
+					t.Errorf("If-Modified-Since: status %d, want 200", res.StatusCode)
 				}
 			}
 			if res, _ := s.get(path, "If-None-Match", `W/"0000000000000000"`); res.StatusCode != 200 {

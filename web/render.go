@@ -286,20 +286,11 @@ func (s *Server) fresh(c echo.Context, v *validator) bool {
 	if selfEncoded(c) {
 		varyEncoding(h)
 	}
-	req := c.Request()
-	if inm := req.Header.Get("If-None-Match"); inm != "" {
-		if etagMatch(inm, tag) {
-			c.NoContent(http.StatusNotModified)
-			return true
-		}
-		return false
-	}
-	if ims := req.Header.Get("If-Modified-Since"); ims != "" && !v.lastMod.IsZero() {
-		t, err := http.ParseTime(ims)
-		if err == nil && !v.lastMod.Truncate(time.Second).After(t) {
-			c.NoContent(http.StatusNotModified)
-			return true
-		}
+	// Only the ETag decides: a hidden message leaves the newest time of a
+	// page as it was, so If-Modified-Since would keep it in copies.
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, tag) {
+		c.NoContent(http.StatusNotModified)
+		return true
 	}
 	return false
 }
