@@ -49,9 +49,11 @@ func (s *Store) AddPart(ctx context.Context, p Part) (res Result, complete bool,
 		// lost, or the modem kept it) is a duplicate of that message.
 		if p.SourceID != "" {
 			var id int64
-			err := tx.QueryRowContext(ctx, `SELECT message_id FROM parts_done WHERE source = ? AND source_id = ?`, p.Source, p.SourceID).Scan(&id)
+			var published bool
+			err := tx.QueryRowContext(ctx, `SELECT d.message_id, coalesce((SELECT n.status != 'pending' FROM messages m JOIN numbers n ON n.id = m.number_id WHERE m.id = d.message_id), false)
+				FROM parts_done d WHERE d.source = ? AND d.source_id = ?`, p.Source, p.SourceID).Scan(&id, &published)
 			if err == nil {
-				res, complete = Result{ID: id, Duplicate: true, Published: true}, true
+				res, complete = Result{ID: id, Duplicate: true, Published: published}, true
 				return nil
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
