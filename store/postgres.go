@@ -388,32 +388,21 @@ func searchText(s string) string {
 	return strings.TrimSpace(b.String())
 }
 
-// tsQuery turns free text into a to_tsquery argument with the rules of
-// ftsQuery: every word must match, at most eight words, and a trailing "*"
-// on the last word of two or more letters makes it a prefix. Words hold
-// only letters and digits, so no query syntax gets through.
+// tsQuery turns free text into a to_tsquery argument with the words of
+// searchWords, folded as the index folds them, all of them required.
 func tsQuery(q string) string {
-	words := strings.FieldsFunc(q, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && r != '*'
-	})
 	var parts []string
-	for i, w := range words {
-		prefix := strings.HasSuffix(w, "*") && i == len(words)-1
-		w = strings.Trim(w, "*")
-		if len(parts) >= 8 {
-			break
-		}
-		folded := strings.Fields(searchText(w))
+	for _, w := range searchWords(q) {
+		folded := strings.Fields(searchText(w.text))
 		for j, f := range folded {
-			p := f
-			if prefix && j == len(folded)-1 && len([]rune(w)) >= 2 {
-				p += ":*"
+			if w.prefix && j == len(folded)-1 {
+				f += ":*"
 			}
-			parts = append(parts, p)
+			parts = append(parts, f)
 		}
 	}
-	if len(parts) > 8 {
-		parts = parts[:8]
+	if len(parts) > maxSearchWords {
+		parts = parts[:maxSearchWords]
 	}
 	return strings.Join(parts, " & ")
 }

@@ -42,25 +42,45 @@ func (s *Store) Search(ctx context.Context, q string, before int64, limit int) (
 	return scanMessages(rows)
 }
 
-// ftsQuery turns free text into an FTS5 query that matches messages with
-// all its words: each word is a quoted string (a trailing "*" on the last
-// word of two or more letters makes it a prefix).
-func ftsQuery(q string) string {
-	words := strings.FieldsFunc(q, func(r rune) bool {
+// maxSearchWords bounds the words of a search query.
+const maxSearchWords = 8
+
+// searchWord is one word of a search query.
+type searchWord struct {
+	text   string // letters and digits only
+	prefix bool   // the query's last word ended in "*" and has two or more letters
+}
+
+// searchWords splits free text into the words every hit must hold: runs of
+// letters and digits, at most maxSearchWords of them. Nothing else of the
+// text reaches a query, so no query syntax gets through.
+func searchWords(q string) []searchWord {
+	fields := strings.FieldsFunc(q, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && r != '*'
 	})
+	var words []searchWord
+	for i, f := range fields {
+		prefix := strings.HasSuffix(f, "*") && i == len(fields)-1
+		for _, w := range strings.FieldsFunc(f, func(r rune) bool { return r == '*' }) {
+			if len(words) == maxSearchWords {
+				return words
+			}
+			words = append(words, searchWord{text: w})
+		}
+		if prefix && len(words) > 0 && len([]rune(words[len(words)-1].text)) >= 2 {
+			words[len(words)-1].prefix = true
+		}
+	}
+	return words
+}
+
+// ftsQuery turns free text into an FTS5 query: each word a quoted string,
+// all of them required.
+func ftsQuery(q string) string {
 	var parts []string
-	for i, w := range words {
-		prefix := strings.HasSuffix(w, "*") && i == len(words)-1
-		w = strings.Trim(w, "*")
-		if w == "" {
-			continue
-		}
-		if len(parts) == 8 {
-			break
-		}
-		p := `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
-		if prefix && len([]rune(w)) >= 2 {
+	for _, w := range searchWords(q) {
+		p := `"` + w.text + `"`
+		if w.prefix {
 			p += "*"
 		}
 		parts = append(parts, p)
