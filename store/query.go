@@ -319,7 +319,7 @@ func (s *Store) Senders(ctx context.Context, f SenderFilter) ([]Sender, error) {
 	limit := ClampLimit(f.Limit)
 	where := []string{"messages > 0"}
 	var args []any
-	if q := SearchKey(f.Query); q != "" {
+	if q := searchKey(f.Query); q != "" {
 		where = append(where, "key >= ? AND key < ?")
 		args = append(args, q, q+"\U0010FFFF")
 	}
@@ -343,9 +343,9 @@ func (s *Store) Senders(ctx context.Context, f SenderFilter) ([]Sender, error) {
 	return scanSenders(rows)
 }
 
-// SearchKey turns what a visitor typed to find a sender into the prefix of
+// searchKey turns what a visitor typed to find a sender into the prefix of
 // sender keys it matches: lower case, "+" and spaces of numbers dropped.
-func SearchKey(q string) string {
+func searchKey(q string) string {
 	q = strings.ToLower(strings.TrimSpace(q))
 	var b strings.Builder
 	digitsOnly := true

@@ -103,7 +103,7 @@ func NewMetrics(reg *prometheus.Registry, st *store.Store, hub *live.Hub) *Metri
 	}
 	if st != nil {
 		st.ObserveIngest(func(source string, res store.Result, err error, wait time.Duration) {
-			m.ObserveIngest(source, res, err)
+			m.observeIngest(source, res, err)
 			m.commit.WithLabelValues(sourceLabel(source)).Observe(wait.Seconds())
 		})
 	}
@@ -137,14 +137,14 @@ func fileSize(path string) int64 {
 // theirs.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// ObserveIngest counts one message handed to the store by an ingest path
+// observeIngest counts one message handed to the store by an ingest path
 // (a webhook provider, a modem, an import), from what the store answered.
-func (m *Metrics) ObserveIngest(source string, res store.Result, err error) {
-	m.ingested.WithLabelValues(sourceLabel(source), Outcome(res, err)).Inc()
+func (m *Metrics) observeIngest(source string, res store.Result, err error) {
+	m.ingested.WithLabelValues(sourceLabel(source), outcome(res, err)).Inc()
 }
 
-// Outcome names what storing a message did, as counted by ObserveIngest.
-func Outcome(res store.Result, err error) string {
+// outcome names what storing a message did, as counted by observeIngest.
+func outcome(res store.Result, err error) string {
 	switch {
 	case err != nil && store.KindOf(err) == store.KindInvalid:
 		return OutcomeRefused

@@ -117,16 +117,16 @@ func TestMetrics(t *testing.T) {
 	}
 	_, cancel := hub.Subscribe(nil)
 	defer cancel()
-	m.ObserveIngest("twilio", store.Result{ID: 1, Published: true}, nil)
-	m.ObserveIngest("twilio", store.Result{ID: 1, Duplicate: true, Published: true}, nil)
-	m.ObserveIngest("import", store.Result{}, store.Errorf(store.KindInvalid, "no sender"))
+	m.observeIngest("twilio", store.Result{ID: 1, Published: true}, nil)
+	m.observeIngest("twilio", store.Result{ID: 1, Duplicate: true, Published: true}, nil)
+	m.observeIngest("import", store.Result{}, store.Errorf(store.KindInvalid, "no sender"))
 	for i, src := range []string{"import", "modem:/dev/ttyUSB0", "import"} {
 		if _, err := st.Insert(ctx, store.Inbound{To: "+447400123456", From: "X", Body: fmt.Sprint("hi ", i), Source: src}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A second Metrics on the same registry counts into the same series.
-	NewMetrics(reg, st, hub).ObserveIngest("twilio", store.Result{ID: 2, Published: true}, nil)
+	NewMetrics(reg, st, hub).observeIngest("twilio", store.Result{ID: 2, Published: true}, nil)
 
 	rec := do(t, e, "GET", "/metrics", nil)
 	if rec.Code != 200 {
@@ -319,7 +319,7 @@ func TestSourceLabelIsValidUTF8(t *testing.T) {
 		if _, err := st.Insert(ctx, store.Inbound{To: "+447400123456", From: "X", Body: "hi " + src, Source: src}); err != nil {
 			t.Fatal(err)
 		}
-		m.ObserveIngest(src, store.Result{ID: 1, Published: true}, nil)
+		m.observeIngest(src, store.Result{ID: 1, Published: true}, nil)
 	}
 	mfs, err := reg.Gather()
 	if err != nil {
