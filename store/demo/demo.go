@@ -125,13 +125,14 @@ func Generate(ctx context.Context, st *store.Store, opts Options) (Summary, erro
 	sum.Senders = len(senders)
 
 	g := newGenerator(opts, nums, senders)
-	batches := make(chan []store.Inbound, 2)
+	// Batches are drawn and prepared while the one before is written.
+	batches := make(chan *store.Batch, 2)
 	genCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
 		defer close(batches)
 		for from := 0; from < opts.Messages; from += opts.Batch {
-			b := g.batch(from, min(from+opts.Batch, opts.Messages))
+			b := st.Prepare(g.batch(from, min(from+opts.Batch, opts.Messages)))
 			select {
 			case batches <- b:
 			case <-genCtx.Done():
@@ -140,7 +141,7 @@ func Generate(ctx context.Context, st *store.Store, opts Options) (Summary, erro
 		}
 	}()
 	for b := range batches {
-		res, err := st.InsertBatch(ctx, b)
+		res, err := st.InsertPrepared(ctx, b)
 		if err != nil {
 			return sum, err
 		}
@@ -226,7 +227,13 @@ type sender struct {
 	tmpl   map[string][]string
 	langs  []string
 	pick   uint32 // which of the generic templates it uses
+	home   string // the language an invented sender that is not global writes in
 }
+
+// globalShare is the part of invented senders that write in each
+// receiving number's language; the others are local businesses that write
+// in their own language to every number.
+const globalShare = 3 // in 10
 
 // maxShortCodes bounds the invented short codes: checking that no country
 // reads one as a national number is slow.
@@ -264,7 +271,9 @@ func makeSenders(seed int64, n int) []sender {
 	}
 	shortCodes := 0
 	for len(out) < n {
-		s := sender{code: codeKinds[rng.IntN(len(codeKinds))], global: true, pick: rng.Uint32()}
+		s := sender{code: codeKinds[rng.IntN(len(codeKinds))], pick: rng.Uint32()}
+		s.global = rng.IntN(10) < globalShare
+		s.home = countries[rng.IntN(len(countries))].lang
 		kind := rng.IntN(10)
 		if kind < 2 && shortCodes >= maxShortCodes {
 			kind = 9
@@ -452,6 +461,9 @@ func (g *generator) batch(from, to int) []store.Inbound {
 func (g *generator) body(rng *rand.Rand, s *sender, n *number) string {
 	var tmpl string
 	lang := n.lang
+	if s.tmpl == nil && !s.global {
+		lang = s.home
+	}
 	switch {
 	case len(s.tmpl[lang]) > 0:
 		tmpl = s.tmpl[lang][rng.IntN(len(s.tmpl[lang]))]
@@ -550,8 +562,12 @@ func makeCode(rng *rand.Rand, k codeKind) string {
 		for i := range b {
 			b[i] = alnum[rng.IntN(len(alnum))]
 		}
-		// Every code has a letter and a digit, so it reads as one.
-		b[rng.IntN(n)] = alnum[rng.IntN(24)]
+		// Every code has a digit among its first three characters and a
+		// letter after it, so it reads as a code and not as a word with a
+		// number ("SAVE20").
+		d := rng.IntN(3)
+		b[d] = alnum[24+rng.IntN(8)]
+		b[d+1+rng.IntN(n-d-1)] = alnum[rng.IntN(24)]
 		return string(b)
 	default:
 		return digits(rng, 6)
