@@ -104,7 +104,7 @@ func (c *committer) write(batch []*ingestReq) {
 	for i, r := range batch {
 		ins[i] = r.in
 	}
-	res, err := c.s.insertBatch(context.Background(), ins)
+	res, err := c.s.insertBatch(context.Background(), c.s.prepareAll(ins))
 	observe := c.s.observer()
 	for i, r := range batch {
 		reply := ingestReply{err: err}

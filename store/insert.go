@@ -41,10 +41,33 @@ func (s *Store) Insert(ctx context.Context, in Inbound) (Result, error) {
 // (a number that does not parse, an empty sender) gets its Err set and the
 // others are stored; the returned error is for the transaction as a whole.
 func (s *Store) InsertBatch(ctx context.Context, ins []Inbound) ([]Result, error) {
+	return s.InsertPrepared(ctx, s.Prepare(ins))
+}
+
+// Batch is messages checked and analysed by Prepare, ready for
+// InsertPrepared.
+type Batch struct {
+	ins   []Inbound
+	preps []prepared
+}
+
+// Prepare checks and analyses messages (their numbers, sender keys, codes
+// and formats) without the database. A loader prepares its next batch
+// while the writer stores the one before.
+func (s *Store) Prepare(ins []Inbound) *Batch {
+	return &Batch{ins: ins, preps: s.prepareAll(ins)}
+}
+
+// Len is the number of messages in the batch.
+func (b *Batch) Len() int { return len(b.ins) }
+
+// InsertPrepared stores a prepared batch in one transaction, as InsertBatch
+// does.
+func (s *Store) InsertPrepared(ctx context.Context, b *Batch) ([]Result, error) {
 	start := time.Now()
-	res, err := s.insertBatch(ctx, ins)
+	res, err := s.insertBatch(ctx, b.preps)
 	if observe := s.observer(); observe != nil {
-		for i, in := range ins {
+		for i, in := range b.ins {
 			r := Result{}
 			rerr := err
 			if err == nil {
@@ -73,9 +96,8 @@ func (s *Store) observer() IngestObserver {
 	return s.observe
 }
 
-func (s *Store) insertBatch(ctx context.Context, ins []Inbound) ([]Result, error) {
-	out := make([]Result, len(ins))
-	preps := s.prepareAll(ins)
+func (s *Store) insertBatch(ctx context.Context, preps []prepared) ([]Result, error) {
+	out := make([]Result, len(preps))
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
