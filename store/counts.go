@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 )
 
@@ -93,12 +95,16 @@ func (c *counts) flush(ctx context.Context, tx *sql.Tx, d dialect) error {
 		_, err := st.ExecContext(ctx, args...)
 		return err
 	}
-	for id, d := range c.numbers {
+	// Keys are written in order, so that consecutive statements find their
+	// rows on the same or neighbouring pages.
+	for _, id := range sortedKeys(c.numbers) {
+		d := c.numbers[id]
 		if err := exec(`UPDATE numbers SET messages = `+mx+`(messages + ?, 0), last_message_at = `+mx+`(last_message_at, ?) WHERE id = ?`, d.delta, growing(d), id); err != nil {
 			return err
 		}
 	}
-	for id, d := range c.senders {
+	for _, id := range sortedKeys(c.senders) {
+		d := c.senders[id]
 		if d.delta > 0 {
 			if err := exec(`UPDATE senders SET messages = messages + ?, last_seen = `+mx+`(last_seen, ?), first_seen = `+mn+`(first_seen, ?) WHERE id = ?`, d.delta, d.last, d.first, id); err != nil {
 				return err
@@ -107,7 +113,8 @@ func (c *counts) flush(ctx context.Context, tx *sql.Tx, d dialect) error {
 			return err
 		}
 	}
-	for id, d := range c.templates {
+	for _, id := range sortedKeys(c.templates) {
+		d := c.templates[id]
 		if err := exec(`UPDATE templates SET messages = `+mx+`(messages + ?, 0), example_id = `+mx+`(example_id, ?) WHERE id = ?`, d.delta, d.example, id); err != nil {
 			return err
 		}
@@ -122,7 +129,8 @@ func (c *counts) flush(ctx context.Context, tx *sql.Tx, d dialect) error {
 			}
 		}
 	}
-	for k, d := range c.senderNumbers {
+	for _, k := range sortedPairs(c.senderNumbers) {
+		d := c.senderNumbers[k]
 		if err := exec(`INSERT INTO sender_numbers (sender_id, number_id, messages, last_at) VALUES (?, ?, `+mx+`(?, 0), ?)
 			ON CONFLICT (sender_id, number_id) DO UPDATE SET messages = `+mx+`(sender_numbers.messages + ?, 0), last_at = `+mx+`(sender_numbers.last_at, excluded.last_at)`,
 			k[0], k[1], d.delta, growing(d), d.delta); err != nil {
@@ -138,7 +146,8 @@ func (c *counts) flush(ctx context.Context, tx *sql.Tx, d dialect) error {
 			}
 		}
 	}
-	for k, delta := range c.delays {
+	for _, k := range sortedPairs(c.delays) {
+		delta := c.delays[k]
 		if err := exec(`INSERT INTO sender_delays (sender_id, bucket, messages) VALUES (?, ?, `+mx+`(?, 0))
 			ON CONFLICT (sender_id, bucket) DO UPDATE SET messages = `+mx+`(sender_delays.messages + ?, 0)`, k[0], k[1], delta, delta); err != nil {
 			return err
@@ -146,6 +155,29 @@ func (c *counts) flush(ctx context.Context, tx *sql.Tx, d dialect) error {
 	}
 	*c = *newCounts()
 	return nil
+}
+
+func sortedKeys[V any](m map[int64]V) []int64 {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sortedPairs[V any](m map[[2]int64]V) [][2]int64 {
+	keys := make([][2]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b [2]int64) int {
+		if c := cmp.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a[1], b[1])
+	})
+	return keys
 }
 
 // growing is the newest time a delta brings, 0 when it only removes.
