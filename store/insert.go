@@ -97,12 +97,24 @@ func (s *Store) observer() IngestObserver {
 }
 
 func (s *Store) insertBatch(ctx context.Context, preps []prepared) ([]Result, error) {
+	out, err := s.insertBatchTx(ctx, preps)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return out, err
+}
+
+func (s *Store) insertBatchTx(txCtx context.Context, preps []prepared) ([]Result, error) {
 	out := make([]Result, len(preps))
-	tx, err := s.begin(ctx)
+	tx, err := s.begin(txCtx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
+	// The transaction ends when txCtx does. Its statements, thousands of
+	// short ones, run without a context of their own to watch: watching
+	// costs a goroutine per statement.
+	ctx := context.WithoutCancel(txCtx)
 	cached := s.pg == nil
 	var gen int64
 	if cached {
@@ -294,6 +306,16 @@ func (w *writer) sender(ctx context.Context, key, display string, at int64) (sen
 		}
 	}
 	var r senderRow
+	var err error
+	if w.s.pg == nil {
+		// A new sender is the common case here: a known one is in the cache.
+		var inserted bool
+		if r.id, inserted, err = w.insertIgnore(ctx, `INSERT INTO senders (key, display, first_seen) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+			key, display, at); err != nil || inserted {
+			w.senders[key] = r
+			return r, err
+		}
+	}
 	sel, err := w.stmt(ctx, `SELECT id, blocked FROM senders WHERE key = ?`)
 	if err != nil {
 		return r, err
@@ -311,6 +333,26 @@ func (w *writer) sender(ctx context.Context, key, display string, at int64) (sen
 	}
 	w.senders[key] = r
 	return r, nil
+}
+
+// insertIgnore runs an INSERT ... ON CONFLICT DO NOTHING on SQLite and
+// tells the new row's id when it stored one. It needs no result set,
+// which costs more than the insert itself.
+func (w *writer) insertIgnore(ctx context.Context, q string, args ...any) (id int64, inserted bool, err error) {
+	st, err := w.stmt(ctx, q)
+	if err != nil {
+		return 0, false, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n != 1 {
+		return 0, false, err
+	}
+	id, err = res.LastInsertId()
+	return id, err == nil, err
 }
 
 // prepared is an Inbound checked and analysed: everything about it that
@@ -503,13 +545,31 @@ func (w *writer) template(ctx context.Context, senderID int64, shape otp.Shape) 
 			return id, nil
 		}
 	}
-	st, err := w.stmt(ctx, `INSERT INTO templates (sender_id, template, code_length, alphabet, language) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (sender_id, template) DO UPDATE SET code_length = templates.code_length RETURNING id`)
+	const insert = `INSERT INTO templates (sender_id, template, code_length, alphabet, language) VALUES (?, ?, ?, ?, ?)`
+	args := []any{senderID, shape.Template, shape.CodeLength, shape.Alphabet, shape.Language}
+	if w.s.pg == nil {
+		id, inserted, err := w.insertIgnore(ctx, insert+` ON CONFLICT (sender_id, template) DO NOTHING`, args...)
+		if err != nil {
+			return 0, err
+		}
+		if !inserted {
+			sel, err := w.stmt(ctx, `SELECT id FROM templates WHERE sender_id = ? AND template = ?`)
+			if err != nil {
+				return 0, err
+			}
+			if err := sel.QueryRowContext(ctx, senderID, shape.Template).Scan(&id); err != nil {
+				return 0, err
+			}
+		}
+		w.templates[k] = id
+		return id, nil
+	}
+	st, err := w.stmt(ctx, insert+` ON CONFLICT (sender_id, template) DO UPDATE SET code_length = templates.code_length RETURNING id`)
 	if err != nil {
 		return 0, err
 	}
 	var id int64
-	if err := st.QueryRowContext(ctx, senderID, shape.Template, shape.CodeLength, shape.Alphabet, shape.Language).Scan(&id); err != nil {
+	if err := st.QueryRowContext(ctx, args...).Scan(&id); err != nil {
 		return 0, err
 	}
 	w.templates[k] = id
