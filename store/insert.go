@@ -124,20 +124,9 @@ func (s *Store) insertBatchTx(txCtx context.Context, preps []prepared) ([]Result
 	}
 	w := newWriter(tx, s)
 	w.cached = cached
-	var last int64
-	for i, p := range preps {
-		r, err := w.insertPrepared(ctx, p)
-		if err != nil {
-			if KindOf(err) == KindInvalid {
-				out[i] = Result{Err: err}
-				continue
-			}
-			return nil, err
-		}
-		out[i] = r
-		if !r.Duplicate && r.ID > last {
-			last = r.ID
-		}
+	last, err := w.insertAll(ctx, preps, out)
+	if err != nil {
+		return nil, err
 	}
 	if err := w.finish(ctx); err != nil {
 		return nil, err
@@ -155,6 +144,26 @@ func (s *Store) insertBatchTx(txCtx context.Context, preps []prepared) ([]Result
 		s.notify(last)
 	}
 	return out, nil
+}
+
+// insertAll stores prepared messages, setting each one's result in out,
+// and returns the largest id it stored.
+func (w *writer) insertAll(ctx context.Context, preps []prepared, out []Result) (last int64, err error) {
+	for i, p := range preps {
+		r, err := w.insertPrepared(ctx, p)
+		if err != nil {
+			if KindOf(err) == KindInvalid {
+				out[i] = Result{Err: err}
+				continue
+			}
+			return 0, err
+		}
+		out[i] = r
+		if !r.Duplicate && r.ID > last {
+			last = r.ID
+		}
+	}
+	return last, nil
 }
 
 // writer holds the statements and caches of one write transaction.
@@ -211,11 +220,22 @@ func (w *writer) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// finish writes the counts gathered by the transaction's inserts.
+// finish writes what the transaction's inserts gathered: the search index
+// entries and the kept counts.
 func (w *writer) finish(ctx context.Context) error {
 	for _, st := range w.stmts {
 		st.Close()
 	}
+	w.stmts = map[string]*sql.Stmt{}
+	if err := w.flushSearch(ctx); err != nil {
+		return err
+	}
+	return w.counts.flush(ctx, w.tx, w.s.d)
+}
+
+// flushSearch adds the messages stored since its last call to the search
+// index.
+func (w *writer) flushSearch(ctx context.Context) error {
 	if len(w.ftsIDs) > 0 {
 		if _, err := w.tx.ExecContext(ctx, `INSERT INTO messages_fts (id, doc)
 			SELECT u.id, to_tsvector('simple', u.doc) FROM unnest(CAST(? AS bigint[]), CAST(? AS text[])) AS u (id, doc)
@@ -231,7 +251,7 @@ func (w *writer) finish(ctx context.Context) error {
 		}
 		w.ftsFrom, w.ftsTo = 0, 0
 	}
-	return w.counts.flush(ctx, w.tx, w.s.d)
+	return nil
 }
 
 // clean makes text safe to store: valid UTF-8 and no NUL bytes.

@@ -126,7 +126,7 @@ func Generate(ctx context.Context, st *store.Store, opts Options) (Summary, erro
 
 	g := newGenerator(opts, nums, senders)
 	// Batches are drawn and prepared while the one before is written.
-	batches := make(chan *store.Batch, 2)
+	batches := make(chan *store.Batch, 1)
 	genCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
@@ -140,8 +140,13 @@ func Generate(ctx context.Context, st *store.Store, opts Options) (Summary, erro
 			}
 		}
 	}()
+	load, err := st.Load(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer load.Close()
 	for b := range batches {
-		res, err := st.InsertPrepared(ctx, b)
+		res, err := load.Add(ctx, b)
 		if err != nil {
 			return sum, err
 		}
@@ -157,6 +162,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options) (Summary, erro
 		}
 	}
 	if err := ctx.Err(); err != nil {
+		return sum, err
+	}
+	if err := load.Commit(ctx); err != nil {
 		return sum, err
 	}
 	if len(nums) > 1 {
