@@ -49,7 +49,10 @@ func demoCommand() *command {
 well-known and invented senders over the last --days days, with traffic
 skewed as real traffic is: the busiest sender holds about a tenth of all
 messages and most senders few. The same flags give the same data set, and
-running it again over the same database stores nothing new.`,
+running it again over the same database stores nothing new. Into a
+database without messages the data set is written as one transaction:
+other writers are held off until it ends, and an interrupted run
+leaves nothing.`,
 		flags: func(fs *flag.FlagSet) func(*env, []string) error {
 			dsn, busy := commonDB(fs)
 			msgs := fs.Int("messages", demo.DefaultMessages, "how many messages")
