@@ -32,7 +32,7 @@ func benchDB(b *testing.B, messages int) *store.Store {
 	}
 	// The same file (and marker of a finished generation) as the page
 	// benchmarks, which make it with `smsinbox demo` and these sizes.
-	path := filepath.Join(dir, fmt.Sprintf("smsinbox-bench-m%d-n1000-s50000.db", messages))
+	path := filepath.Join(dir, fmt.Sprintf("smsinbox-bench-r%d-m%d-n1000-s50000.db", demo.Revision, messages))
 	if v, ok := benchDBs.Load(path); ok {
 		return v.(*store.Store)
 	}

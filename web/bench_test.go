@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"smsinbox/store"
+	"smsinbox/store/demo"
 )
 
 // envInt reads a positive integer from the environment.
@@ -65,7 +66,7 @@ func buildBinary(b *testing.B) string {
 // one whose generation was interrupted.
 func benchDB(b *testing.B, bin string, count int) string {
 	b.Helper()
-	db := filepath.Join(os.TempDir(), fmt.Sprintf("smsinbox-bench-m%d-n%d-s%d.db", count, benchNumbers, benchSenders))
+	db := filepath.Join(os.TempDir(), fmt.Sprintf("smsinbox-bench-r%d-m%d-n%d-s%d.db", demo.Revision, count, benchNumbers, benchSenders))
 	done := db + ".done"
 	if _, err := os.Stat(done); err == nil {
 		return db

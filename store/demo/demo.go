@@ -29,6 +29,11 @@ const (
 	DefaultBatch    = 50000
 )
 
+// Revision changes whenever the generator gives other data for the same
+// options, so that data sets kept on disk (benchmark databases) can be
+// named by it.
+const Revision = 2
+
 // Actor is who the demo numbers are added by in the audit log.
 const Actor = "demo"
 
