@@ -141,6 +141,12 @@ func (l *Loader) Commit(ctx context.Context) error {
 	if err := l.tx.Commit(); err != nil {
 		return openError(l.s.path, err)
 	}
+	// The write-ahead log now holds about the whole database: empty it, so
+	// that readers find pages in the database file and the disk space
+	// returns. A reader that holds it up only leaves the log as it is.
+	if _, err := l.s.write.ExecContext(l.ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return openError(l.s.path, err)
+	}
 	l.s.rows.keep(l.gen, l.w)
 	if l.last > 0 {
 		l.s.notify(l.last)

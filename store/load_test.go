@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,6 +146,10 @@ func TestLoadMatchesInsertBatch(t *testing.T) {
 	}
 	if err := load.Commit(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// The log, which held the whole load, is emptied.
+	if fi, err := os.Stat(bulkPath + "-wal"); err == nil && fi.Size() != 0 {
+		t.Errorf("the write-ahead log holds %d bytes after the load", fi.Size())
 	}
 
 	got, want := dumpTables(t, bulkPath), dumpTables(t, plainPath)
