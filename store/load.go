@@ -14,8 +14,9 @@ import (
 // and built once at its end, and the kept counts are written once, which is
 // much cheaper than keeping all of them up to date message by message. Until
 // Commit returns, nothing of the load is stored and no reader sees it; the
-// writer is held for the whole load. On any other database each batch is a
-// transaction of its own, as with InsertPrepared.
+// writer is held for the whole load, and the IngestObserver is not told of
+// its messages. On any other database each batch is a transaction of its
+// own, as with InsertPrepared.
 type Loader struct {
 	s    *Store
 	bulk bool
