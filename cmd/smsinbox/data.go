@@ -188,10 +188,7 @@ parts and incomplete. Binary messages carry their content as hex in
 				if err := noArgs("export", args); err != nil {
 					return err
 				}
-				if err := existingDB(*dsn); err != nil {
-					return err
-				}
-				st, err := e.openStore(*dsn, *busy, false)
+				st, err := e.openExisting(*dsn, *busy)
 				if err != nil {
 					return err
 				}
@@ -207,6 +204,14 @@ parts and incomplete. Binary messages carry their content as hex in
 			}
 		},
 	}
+}
+
+// openExisting opens a database that must exist already.
+func (e *env) openExisting(dsn string, busy time.Duration) (*store.Store, error) {
+	if err := existingDB(dsn); err != nil {
+		return nil, err
+	}
+	return e.openStore(dsn, busy, false)
 }
 
 // existingDB refuses to read a database that does not exist, rather than
@@ -268,10 +273,7 @@ func numbersList() *command {
 				default:
 					return usagef("numbers list", "--status must be all, active, retired or pending, not %q", *status)
 				}
-				if err := existingDB(*dsn); err != nil {
-					return err
-				}
-				st, err := e.openStore(*dsn, *busy, false)
+				st, err := e.openExisting(*dsn, *busy)
 				if err != nil {
 					return err
 				}
@@ -307,10 +309,7 @@ func numberStatus(name, summary string, do func(st *store.Store, e *env, num str
 				if err != nil {
 					return err
 				}
-				if err := existingDB(*dsn); err != nil {
-					return err
-				}
-				st, err := e.openStore(*dsn, *busy, false)
+				st, err := e.openExisting(*dsn, *busy)
 				if err != nil {
 					return err
 				}
@@ -352,10 +351,7 @@ func numbersLabel() *command {
 				if len(args) != 2 {
 					return usagef("numbers label", "numbers label needs a number and a label")
 				}
-				if err := existingDB(*dsn); err != nil {
-					return err
-				}
-				st, err := e.openStore(*dsn, *busy, false)
+				st, err := e.openExisting(*dsn, *busy)
 				if err != nil {
 					return err
 				}
@@ -393,10 +389,7 @@ func backupCommand() *command {
 				if err != nil {
 					return err
 				}
-				if err := existingDB(*dsn); err != nil {
-					return err
-				}
-				st, err := e.openStore(*dsn, *busy, false)
+				st, err := e.openExisting(*dsn, *busy)
 				if err != nil {
 					return err
 				}
@@ -429,10 +422,7 @@ first. An interrupted copy resumes where it stopped when run again.`,
 				if *from == "" || *to == "" {
 					return usagef("migrate", "migrate needs --from and --to, the databases to copy from and into")
 				}
-				if err := existingDB(*from); err != nil {
-					return err
-				}
-				src, err := e.openStore(*from, *busy, false)
+				src, err := e.openExisting(*from, *busy)
 				if err != nil {
 					return err
 				}
