@@ -104,67 +104,99 @@ func (s *Store) insertBatch(ctx context.Context, preps []prepared) ([]Result, er
 	return out, err
 }
 
-func (s *Store) insertBatchTx(txCtx context.Context, preps []prepared) ([]Result, error) {
+func (s *Store) insertBatchTx(ctx context.Context, preps []prepared) ([]Result, error) {
+	t, err := s.beginInserts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.rollback()
 	out := make([]Result, len(preps))
-	tx, err := s.begin(txCtx)
-	if err != nil {
+	if err := t.add(preps, out); err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	// The transaction ends when txCtx does. Its statements, thousands of
-	// short ones, run without a context of their own to watch: watching
-	// costs a goroutine per statement.
-	ctx := context.WithoutCancel(txCtx)
-	cached := s.pg == nil
-	var gen int64
-	if cached {
-		if gen, err = s.rows.check(ctx, tx); err != nil {
-			return nil, openError(s.path, err)
-		}
-	}
-	w := newWriter(tx, s)
-	w.cached = cached
-	last, err := w.insertAll(ctx, preps, out)
-	if err != nil {
+	if err := t.commit(nil); err != nil {
 		return nil, err
-	}
-	if err := w.finish(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.announce(ctx, tx, last); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, openError(s.path, err)
-	}
-	if cached {
-		s.rows.keep(gen, w)
-	}
-	if last > 0 {
-		s.notify(last)
 	}
 	return out, nil
 }
 
-// insertAll stores prepared messages, setting each one's result in out,
-// and returns the largest id it stored.
-func (w *writer) insertAll(ctx context.Context, preps []prepared, out []Result) (last int64, err error) {
+// inserts is a write transaction that stores messages.
+type inserts struct {
+	s    *Store
+	tx   *sql.Tx
+	ctx  context.Context // of its statements
+	w    *writer
+	gen  int64 // of the row cache, on SQLite
+	last int64 // the largest id stored
+}
+
+// beginInserts begins a write transaction that ends when ctx does. Its
+// statements, thousands of short ones, run without a context of their own
+// to watch: watching costs a goroutine per statement.
+func (s *Store) beginInserts(ctx context.Context) (*inserts, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &inserts{s: s, tx: tx, ctx: context.WithoutCancel(ctx), w: newWriter(tx, s)}
+	if s.pg == nil {
+		if t.gen, err = s.rows.check(t.ctx, tx); err != nil {
+			tx.Rollback()
+			return nil, openError(s.path, err)
+		}
+		t.w.cached = true
+	}
+	return t, nil
+}
+
+// add stores prepared messages, setting each one's result in out.
+func (t *inserts) add(preps []prepared, out []Result) error {
 	for i, p := range preps {
-		r, err := w.insertPrepared(ctx, p)
+		r, err := t.w.insertPrepared(t.ctx, p)
 		if err != nil {
 			if KindOf(err) == KindInvalid {
 				out[i] = Result{Err: err}
 				continue
 			}
-			return 0, err
+			return err
 		}
 		out[i] = r
-		if !r.Duplicate && r.ID > last {
-			last = r.ID
+		if !r.Duplicate && r.ID > t.last {
+			t.last = r.ID
 		}
 	}
-	return last, nil
+	return nil
 }
+
+// commit writes the search index entries and kept counts, runs before
+// (when not nil), and commits; then it keeps the rows learnt in the row
+// cache and tells the OnCommit callbacks.
+func (t *inserts) commit(before func() error) error {
+	if err := t.w.finish(t.ctx); err != nil {
+		return err
+	}
+	if before != nil {
+		if err := before(); err != nil {
+			return err
+		}
+	}
+	if err := t.s.announce(t.ctx, t.tx, t.last); err != nil {
+		return err
+	}
+	if err := t.tx.Commit(); err != nil {
+		return openError(t.s.path, err)
+	}
+	if t.w.cached {
+		t.s.rows.keep(t.gen, t.w)
+	}
+	if t.last > 0 {
+		t.s.notify(t.last)
+	}
+	return nil
+}
+
+// rollback ends the transaction unless it was committed.
+func (t *inserts) rollback() { t.tx.Rollback() }
 
 // writer holds the statements and caches of one write transaction.
 type writer struct {

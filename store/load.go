@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 )
 
 // Loader stores a long stream of prepared batches, such as the demo data
@@ -19,15 +18,10 @@ import (
 // own, as with InsertPrepared.
 type Loader struct {
 	s    *Store
-	bulk bool
-
-	// Of a bulk load:
-	tx      *sql.Tx
-	ctx     context.Context // its statements' context, see insertBatchTx
-	w       *writer
-	gen     int64
-	last    int64
-	rebuild []string // the indexes dropped for the load, as created
+	bulk *inserts // nil when each batch is its own transaction
+	// The indexes dropped for a bulk load, as they were created.
+	rebuild []string
+	ended   bool
 }
 
 // deferredTables are the tables whose reading indexes a bulk load builds at
@@ -40,117 +34,109 @@ func (s *Store) Load(ctx context.Context) (*Loader, error) {
 	if s.pg != nil {
 		return l, nil
 	}
-	tx, err := s.begin(ctx)
+	t, err := s.beginInserts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sctx := context.WithoutCancel(ctx)
+	if err := l.dropIndexes(t); err != nil {
+		t.rollback()
+		return nil, err
+	}
+	return l, nil
+}
+
+// dropIndexes makes t a bulk load when the database holds no messages.
+func (l *Loader) dropIndexes(t *inserts) error {
 	var any bool
-	if err := tx.QueryRowContext(sctx, `SELECT EXISTS (SELECT 1 FROM messages)`).Scan(&any); err != nil {
-		tx.Rollback()
-		return nil, openError(s.path, err)
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT EXISTS (SELECT 1 FROM messages)`).Scan(&any); err != nil {
+		return openError(l.s.path, err)
 	}
 	if any {
-		tx.Rollback()
-		return l, nil
+		t.rollback()
+		return nil
 	}
-	gen, err := s.rows.check(sctx, tx)
-	if err != nil {
-		tx.Rollback()
-		return nil, openError(s.path, err)
-	}
-	rows, err := tx.QueryContext(sctx, `SELECT name, sql FROM sqlite_master
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT name, sql FROM sqlite_master
 		WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN (`+deferredTables+`)
 		ORDER BY name`)
 	if err != nil {
-		tx.Rollback()
-		return nil, openError(s.path, err)
+		return openError(l.s.path, err)
 	}
 	var names []string
 	for rows.Next() {
 		var name, create string
 		if err := rows.Scan(&name, &create); err != nil {
 			rows.Close()
-			tx.Rollback()
-			return nil, err
+			return err
 		}
 		names = append(names, name)
 		l.rebuild = append(l.rebuild, create)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		tx.Rollback()
-		return nil, err
+		return err
 	}
 	for _, name := range names {
-		if _, err := tx.ExecContext(sctx, `DROP INDEX "`+name+`"`); err != nil {
-			tx.Rollback()
-			return nil, openError(s.path, err)
+		if _, err := t.tx.ExecContext(t.ctx, `DROP INDEX "`+name+`"`); err != nil {
+			return openError(l.s.path, err)
 		}
 	}
-	l.bulk, l.tx, l.ctx, l.gen = true, tx, sctx, gen
-	l.w = newWriter(tx, s)
-	l.w.cached = true
-	return l, nil
+	l.bulk = t
+	return nil
 }
 
 // Add stores a batch: at once when the load is not one transaction, else
 // when Commit does. Results are as InsertPrepared gives them.
 func (l *Loader) Add(ctx context.Context, b *Batch) ([]Result, error) {
-	if !l.bulk {
-		return l.s.InsertPrepared(ctx, b)
-	}
-	if l.tx == nil {
+	if l.ended {
 		return nil, Errorf(KindInvalid, "the load has ended")
+	}
+	if l.bulk == nil {
+		return l.s.InsertPrepared(ctx, b)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]Result, len(b.preps))
-	last, err := l.w.insertAll(l.ctx, b.preps, out)
+	err := l.bulk.add(b.preps, out)
 	if err == nil {
-		err = l.w.flushSearch(l.ctx)
+		err = l.bulk.w.flushSearch(l.bulk.ctx)
 	}
 	if err != nil {
 		l.Close()
 		return nil, err
 	}
-	l.last = max(l.last, last)
 	return out, nil
 }
 
 // Commit ends the load, storing what a bulk load holds.
 func (l *Loader) Commit(ctx context.Context) error {
-	if !l.bulk {
-		return nil
-	}
-	if l.tx == nil {
+	if l.ended {
 		return Errorf(KindInvalid, "the load has ended")
 	}
 	defer l.Close()
+	t := l.bulk
+	if t == nil {
+		return nil
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := l.w.finish(l.ctx); err != nil {
-		return err
-	}
-	for _, create := range l.rebuild {
-		if _, err := l.tx.ExecContext(l.ctx, create); err != nil {
-			return err
+	err := t.commit(func() error {
+		for _, create := range l.rebuild {
+			if _, err := t.tx.ExecContext(t.ctx, create); err != nil {
+				return err
+			}
 		}
-	}
-	if err := l.tx.Commit(); err != nil {
-		return openError(l.s.path, err)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// The write-ahead log now holds about the whole database: empty it, so
 	// that readers find pages in the database file and the disk space
 	// returns. A reader that holds it up only leaves the log as it is.
-	if _, err := l.s.write.ExecContext(l.ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	if _, err := l.s.write.ExecContext(t.ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return openError(l.s.path, err)
-	}
-	l.s.rows.keep(l.gen, l.w)
-	if l.last > 0 {
-		l.s.notify(l.last)
 	}
 	return nil
 }
@@ -158,8 +144,8 @@ func (l *Loader) Commit(ctx context.Context) error {
 // Close abandons the part of a bulk load that was not committed. It is
 // safe to call after Commit.
 func (l *Loader) Close() {
-	if l.tx != nil {
-		l.tx.Rollback()
-		l.tx = nil
+	l.ended = true
+	if l.bulk != nil {
+		l.bulk.rollback()
 	}
 }
