@@ -58,9 +58,6 @@ func (s *Store) Prepare(ins []Inbound) *Batch {
 	return &Batch{ins: ins, preps: s.prepareAll(ins)}
 }
 
-// Len is the number of messages in the batch.
-func (b *Batch) Len() int { return len(b.ins) }
-
 // InsertPrepared stores a prepared batch in one transaction, as InsertBatch
 // does.
 func (s *Store) InsertPrepared(ctx context.Context, b *Batch) ([]Result, error) {
