@@ -2,23 +2,20 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"smsinbox/store"
+	"smsinbox/store/storetest"
 )
 
 // postgresEnv names the variable holding the address of a PostgreSQL
 // database the tests may create schemas in.
-const postgresEnv = "SMSINBOX_TEST_POSTGRES"
+const postgresEnv = storetest.PostgresEnv
 
 func TestMain(m *testing.M) {
 	if os.Getenv(postgresEnv) == "" {
@@ -65,33 +62,6 @@ func (b backend) open(t testing.TB, opts store.Options) (*store.Store, string) {
 	return st, dsn
 }
 
-// postgresDSN creates a schema of its own for the test in the database of
-// SMSINBOX_TEST_POSTGRES, drops it when the test ends, and returns an
-// address whose search_path is that schema.
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema in %s: %v", postgresEnv, err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
+// postgresDSN is an address of the test database whose search_path is a
+// schema of the test's own.
+func postgresDSN(t testing.TB) string { return storetest.PostgresSchema(t, "test_") }

@@ -19,9 +19,10 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"smsinbox/store"
+	"smsinbox/store/storetest"
 )
 
-const postgresEnv = "SMSINBOX_TEST_POSTGRES"
+const postgresEnv = storetest.PostgresEnv
 
 // benchPostgres copies the generated SQLite database db into the schema
 // bench_pages_COUNT of the PostgreSQL database named by
@@ -33,11 +34,7 @@ func benchPostgres(b *testing.B, bin, db string, count int) string {
 	b.Helper()
 	base := os.Getenv(postgresEnv)
 	schema := fmt.Sprintf("bench_pages_%d", count)
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	dsn := base + sep + "search_path=" + schema
+	dsn := storetest.WithSchema(base, schema)
 
 	// The copied file is named by its path and when its generation ended.
 	done, err := os.Stat(db + ".done")

@@ -6,9 +6,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,40 +17,16 @@ import (
 	"testing"
 	"time"
 
+	"smsinbox/store/storetest"
+
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
-const postgresEnv = "SMSINBOX_TEST_POSTGRES"
+const postgresEnv = storetest.PostgresEnv
 
-// database makes a schema of its own in the test database and returns an
-// address whose search_path is that schema.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "multinode_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
+// postgresSchema is an address of the test database whose search_path is
+// a schema of the test's own.
+func postgresSchema(t testing.TB) string { return storetest.PostgresSchema(t, "multinode_") }
 
 var nodeListening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
