@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"smsinbox/store"
 	"smsinbox/store/demo"
+	"smsinbox/store/storetest"
 )
 
 // benchDB builds (once per run and size) a database of the demo data set
@@ -82,7 +82,7 @@ func benchPostgres(b *testing.B, messages int) *store.Store {
 		return v.(*store.Store)
 	}
 	ctx := context.Background()
-	schema := fmt.Sprintf("bench_%d", messages)
+	schema := fmt.Sprintf("bench_r%d_%d", demo.Revision, messages)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		b.Fatal(err)
@@ -91,11 +91,7 @@ func benchPostgres(b *testing.B, messages int) *store.Store {
 	if _, err := admin.Exec(`CREATE SCHEMA IF NOT EXISTS ` + schema); err != nil {
 		b.Fatal(err)
 	}
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	st, err := store.Open(ctx, base+sep+"search_path="+schema, store.Options{})
+	st, err := store.Open(ctx, storetest.WithSchema(base, schema), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
